@@ -1,0 +1,20 @@
+//! The one vocabulary of Dialtone: every command the phone accepts and every event it emits.
+//!
+//! Shared by the engine, the headless binary, the bridge and the desktop shell. No tokio, no
+//! Tauri. Field names are camelCase on the wire; event names are dotted (`registration.changed`).
+
+mod command;
+mod event;
+mod registration;
+mod status;
+
+pub use command::Command;
+pub use event::{Envelope, Event};
+pub use registration::{RegistrationChanged, RegistrationState};
+pub use status::{AccountStatus, Status};
+
+/// The identifier of an account as written in the config (`id = "work"`).
+pub type AccountId = String;
+
+/// The id of the built-in account used when no account is configured.
+pub const LOCAL_ACCOUNT_ID: &str = "local";

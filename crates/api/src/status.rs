@@ -1,0 +1,26 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{AccountId, RegistrationState};
+
+/// A snapshot of the running phone (`dialtone status`, `GET /v1/status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub version: String,
+    pub accounts: Vec<AccountStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountStatus {
+    pub id: AccountId,
+    pub display_name: Option<String>,
+    /// The address of record, `sip:user@domain`.
+    pub aor: String,
+    pub transport: String,
+    pub enabled: bool,
+    pub state: RegistrationState,
+    pub reason: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
