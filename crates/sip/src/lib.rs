@@ -3,3 +3,4 @@
 //! above sees the crate's own types.
 
 pub mod digest;
+pub mod registration;
