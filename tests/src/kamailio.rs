@@ -120,7 +120,13 @@ impl Kamailio {
             .tempdir()
             .context("creating kamailio temp dir")?;
         let (udp_port, tcp_port, tls_port) = pick_ports()?;
-        let k = Kamailio { dir, udp_port, tcp_port, tls_port, child: None };
+        let k = Kamailio {
+            dir,
+            udp_port,
+            tcp_port,
+            tls_port,
+            child: None,
+        };
         fs::create_dir_all(k.runtime_dir()).context("creating kamailio runtime dir")?;
         k.make_certs()?;
         k.write_tls_cfg()?;
@@ -308,13 +314,19 @@ impl Kamailio {
         let mut stdout = String::new();
         let mut stderr = String::new();
         if let Some(mut s) = child.stdout.take() {
-            s.read_to_string(&mut stdout).context("reading kamcmd stdout")?;
+            s.read_to_string(&mut stdout)
+                .context("reading kamcmd stdout")?;
         }
         if let Some(mut s) = child.stderr.take() {
-            s.read_to_string(&mut stderr).context("reading kamcmd stderr")?;
+            s.read_to_string(&mut stderr)
+                .context("reading kamcmd stderr")?;
         }
         if !status.success() || stdout.trim_start().starts_with("error") {
-            bail!("kamcmd {args:?} failed ({status}): {}{}", stdout.trim(), stderr.trim());
+            bail!(
+                "kamcmd {args:?} failed ({status}): {}{}",
+                stdout.trim(),
+                stderr.trim()
+            );
         }
         Ok(stdout)
     }
@@ -354,18 +366,42 @@ impl Kamailio {
         openssl(
             d,
             &[
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "7",
-                "-subj", "/CN=Dialtone e2e test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE",
-                "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "7",
+                "-subj",
+                "/CN=Dialtone e2e test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
             ],
         )?;
         openssl(
             d,
             &[
-                "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1",
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
             ],
         )?;
         fs::write(
@@ -379,8 +415,21 @@ impl Kamailio {
         openssl(
             d,
             &[
-                "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-CAcreateserial", "-out", "server.pem", "-days", "7", "-extfile", "server.ext",
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.pem",
+                "-days",
+                "7",
+                "-extfile",
+                "server.ext",
             ],
         )?;
         Ok(())
@@ -429,12 +478,18 @@ impl Kamailio {
             .replace("@@TLS_PORT@@", &self.tls_port.to_string())
             .replace("@@MODULES_DIR@@", MODULES_DIR)
             .replace("@@CTL_SOCKET@@", &self.ctl_socket().display().to_string())
-            .replace("@@CTL_FIFO@@", &self.path("kamailio_fifo").display().to_string())
+            .replace(
+                "@@CTL_FIFO@@",
+                &self.path("kamailio_fifo").display().to_string(),
+            )
             .replace("@@TLS_CFG@@", &self.path("tls.cfg").display().to_string())
             .replace("@@AUTH_SECRET@@", &secret)
             .replace("@@AUTH_ALGORITHM_PARAM@@", algorithm);
         if let Some(pos) = cfg.find("@@") {
-            bail!("unfilled placeholder in kamailio.cfg near: {}", &cfg[pos..(pos + 40).min(cfg.len())]);
+            bail!(
+                "unfilled placeholder in kamailio.cfg near: {}",
+                &cfg[pos..(pos + 40).min(cfg.len())]
+            );
         }
         fs::write(self.cfg_file(), cfg).context("writing kamailio.cfg")
     }

@@ -21,7 +21,17 @@ enum Expect {
     ChallengeMatching(&'static str),
 }
 
-fn register_request(user: &str, expires: u32, cseq: u32, auth: Option<&str>) -> String {
+/// `expires` goes into the Expires header, `contact_expires` (if any) into the Contact's `;expires=`.
+fn register_request(
+    user: &str,
+    expires: u32,
+    contact_expires: Option<u32>,
+    cseq: u32,
+    auth: Option<&str>,
+) -> String {
+    let cparam = contact_expires
+        .map(|e| format!(";expires={e}"))
+        .unwrap_or_default();
     let auth = match auth {
         Some(pw) => format!("      [authentication username={user} password={pw}]\n"),
         None => String::new(),
@@ -36,7 +46,7 @@ fn register_request(user: &str, expires: u32, cseq: u32, auth: Option<&str>) -> 
       To: <sip:{user}@[remote_ip]>
       Call-ID: [call_id]
       CSeq: {cseq} REGISTER
-      Contact: <sip:{user}@[local_ip]:[local_port];transport=[transport]>
+      Contact: <sip:{user}@[local_ip]:[local_port];transport=[transport]>{cparam}
 {auth}      Expires: {expires}
       User-Agent: sipp-dialtone-e2e
       Content-Length: 0
@@ -47,21 +57,27 @@ fn register_request(user: &str, expires: u32, cseq: u32, auth: Option<&str>) -> 
     )
 }
 
-fn scenario(user: &str, password: &str, expires: u32, expect: &Expect) -> String {
+fn scenario(
+    user: &str,
+    password: &str,
+    expires: u32,
+    contact_expires: Option<u32>,
+    expect: &Expect,
+) -> String {
     let mut s = String::from(
         "<?xml version=\"1.0\" encoding=\"ISO-8859-1\" ?>\n\
          <!DOCTYPE scenario SYSTEM \"sipp.dtd\">\n<scenario name=\"register\">\n",
     );
-    s += &register_request(user, expires, 1, None);
+    s += &register_request(user, expires, contact_expires, 1, None);
     match expect {
         Expect::AuthThen(code) => {
             s += "  <recv response=\"401\" auth=\"true\"/>\n";
-            s += &register_request(user, expires, 2, Some(password));
+            s += &register_request(user, expires, contact_expires, 2, Some(password));
             s += &format!("  <recv response=\"{code}\"/>\n");
         }
         Expect::AuthThenTooBrief => {
             s += "  <recv response=\"401\" auth=\"true\"/>\n";
-            s += &register_request(user, expires, 2, Some(password));
+            s += &register_request(user, expires, contact_expires, 2, Some(password));
             s += "  <recv response=\"423\">\n    <action>\n      \
                   <ereg regexp=\"^ *60 *$\" search_in=\"hdr\" header=\"Min-Expires:\" \
                   check_it=\"true\" assign_to=\"minexp\"/>\n    </action>\n  </recv>\n  \
@@ -81,7 +97,12 @@ fn scenario(user: &str, password: &str, expires: u32, expect: &Expect) -> String
 }
 
 /// Run a command with a hard deadline; stdout/stderr go to files in `dir`.
-fn run_bounded(mut cmd: Command, dir: &Path, name: &str, limit: Duration) -> Result<(ExitStatus, String)> {
+fn run_bounded(
+    mut cmd: Command,
+    dir: &Path,
+    name: &str,
+    limit: Duration,
+) -> Result<(ExitStatus, String)> {
     let out_path = dir.join(format!("{name}.out"));
     let out = fs::File::create(&out_path).context("creating output file")?;
     let err = out.try_clone().context("cloning output file")?;
@@ -123,17 +144,55 @@ fn sipp_register(
     expires: u32,
     expect: Expect,
 ) -> Result<SippRun> {
+    sipp_register_with(
+        k, name, transport, local_port, password, expires, None, expect,
+    )
+}
+
+/// Like [`sipp_register`], with an optional Contact `;expires=` parameter.
+#[allow(clippy::too_many_arguments)]
+fn sipp_register_with(
+    k: &Kamailio,
+    name: &str,
+    transport: &str,
+    local_port: u16,
+    password: &str,
+    expires: u32,
+    contact_expires: Option<u32>,
+    expect: Expect,
+) -> Result<SippRun> {
     let dir = k.dir();
     let file = format!("{name}.xml");
-    fs::write(dir.join(&file), scenario("1001", password, expires, &expect))?;
-    let remote_port = if transport == "t1" { k.tcp_port() } else { k.udp_port() };
+    fs::write(
+        dir.join(&file),
+        scenario("1001", password, expires, contact_expires, &expect),
+    )?;
+    let remote_port = if transport == "t1" {
+        k.tcp_port()
+    } else {
+        k.udp_port()
+    };
     let mut cmd = Command::new("sipp");
-    cmd.args(["-sf", &file, "-t", transport, "-i", "127.0.0.1", "-mi", "127.0.0.1"])
-        .args(["-p", &local_port.to_string()])
-        .args(["-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin"])
-        .args(["-trace_msg", "-trace_err", "-message_file", &format!("{name}.messages.log")])
-        .args(["-error_file", &format!("{name}.errors.log")])
-        .arg(format!("127.0.0.1:{remote_port}"));
+    cmd.args([
+        "-sf",
+        &file,
+        "-t",
+        transport,
+        "-i",
+        "127.0.0.1",
+        "-mi",
+        "127.0.0.1",
+    ])
+    .args(["-p", &local_port.to_string()])
+    .args(["-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin"])
+    .args([
+        "-trace_msg",
+        "-trace_err",
+        "-message_file",
+        &format!("{name}.messages.log"),
+    ])
+    .args(["-error_file", &format!("{name}.errors.log")])
+    .arg(format!("127.0.0.1:{remote_port}"));
     let (status, out) = run_bounded(cmd, dir, name, Duration::from_secs(20))?;
     let messages = fs::read_to_string(dir.join(format!("{name}.messages.log"))).unwrap_or_default();
     let errors = fs::read_to_string(dir.join(format!("{name}.errors.log"))).unwrap_or_default();
@@ -144,14 +203,25 @@ fn sipp_register(
         tail.join("\n"),
         k.log_tail(30)
     );
-    Ok(SippRun { ok: status.success(), report })
+    Ok(SippRun {
+        ok: status.success(),
+        report,
+    })
 }
 
 #[test]
 fn udp_register_with_right_password_creates_binding_and_unregister_removes_it() -> Result<()> {
     let k = Kamailio::start()?;
     let port = free_port()?;
-    let run = sipp_register(&k, "reg_udp", "u1", port, &password_for("1001"), 120, Expect::AuthThen(200))?;
+    let run = sipp_register(
+        &k,
+        "reg_udp",
+        "u1",
+        port,
+        &password_for("1001"),
+        120,
+        Expect::AuthThen(200),
+    )?;
     assert!(run.ok, "{}", run.report);
     let bindings = k.bindings()?;
     println!("UDP bindings: {bindings:?}");
@@ -160,21 +230,46 @@ fn udp_register_with_right_password_creates_binding_and_unregister_removes_it() 
         .find(|b| b.aor == "1001")
         .unwrap_or_else(|| panic!("no binding for 1001 in {bindings:?}"));
     assert!(b.contact.contains(&format!("127.0.0.1:{port}")), "{b:?}");
-    assert!(matches!(b.expires, Some(e) if (100..=120).contains(&e)), "{b:?}");
-    assert_eq!(b.socket.as_deref(), Some(format!("udp:127.0.0.1:{}", k.udp_port()).as_str()));
+    assert!(
+        matches!(b.expires, Some(e) if (100..=120).contains(&e)),
+        "{b:?}"
+    );
+    assert_eq!(
+        b.socket.as_deref(),
+        Some(format!("udp:127.0.0.1:{}", k.udp_port()).as_str())
+    );
 
     // Expires: 0 from the same contact unregisters (not 423).
-    let run = sipp_register(&k, "unreg_udp", "u1", port, &password_for("1001"), 0, Expect::AuthThen(200))?;
+    let run = sipp_register(
+        &k,
+        "unreg_udp",
+        "u1",
+        port,
+        &password_for("1001"),
+        0,
+        Expect::AuthThen(200),
+    )?;
     assert!(run.ok, "{}", run.report);
     let bindings = k.bindings()?;
-    assert!(bindings.is_empty(), "still bound after Expires: 0: {bindings:?}");
+    assert!(
+        bindings.is_empty(),
+        "still bound after Expires: 0: {bindings:?}"
+    );
     Ok(())
 }
 
 #[test]
 fn udp_register_with_wrong_password_is_forbidden() -> Result<()> {
     let k = Kamailio::start()?;
-    let run = sipp_register(&k, "reg_bad", "u1", free_port()?, "wrong", 120, Expect::AuthThen(403))?;
+    let run = sipp_register(
+        &k,
+        "reg_bad",
+        "u1",
+        free_port()?,
+        "wrong",
+        120,
+        Expect::AuthThen(403),
+    )?;
     assert!(run.ok, "{}", run.report);
     assert!(k.bindings()?.is_empty());
     Ok(())
@@ -182,8 +277,19 @@ fn udp_register_with_wrong_password_is_forbidden() -> Result<()> {
 
 #[test]
 fn wrong_password_is_rechallenged_when_configured() -> Result<()> {
-    let k = Kamailio::start_with(Options { bad_credentials: BadCredentials::Rechallenge, ..Options::default() })?;
-    let run = sipp_register(&k, "reg_bad_401", "u1", free_port()?, "wrong", 120, Expect::AuthThen(401))?;
+    let k = Kamailio::start_with(Options {
+        bad_credentials: BadCredentials::Rechallenge,
+        ..Options::default()
+    })?;
+    let run = sipp_register(
+        &k,
+        "reg_bad_401",
+        "u1",
+        free_port()?,
+        "wrong",
+        120,
+        Expect::AuthThen(401),
+    )?;
     assert!(run.ok, "{}", run.report);
     assert!(k.bindings()?.is_empty());
     Ok(())
@@ -192,7 +298,33 @@ fn wrong_password_is_rechallenged_when_configured() -> Result<()> {
 #[test]
 fn too_brief_expires_gets_423_with_min_expires() -> Result<()> {
     let k = Kamailio::start()?;
-    let run = sipp_register(&k, "reg_423", "u1", free_port()?, &password_for("1001"), 30, Expect::AuthThenTooBrief)?;
+    let run = sipp_register(
+        &k,
+        "reg_423",
+        "u1",
+        free_port()?,
+        &password_for("1001"),
+        30,
+        Expect::AuthThenTooBrief,
+    )?;
+    assert!(run.ok, "{}", run.report);
+    assert!(k.bindings()?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn too_brief_contact_expires_param_gets_423_even_with_long_expires_header() -> Result<()> {
+    let k = Kamailio::start()?;
+    let run = sipp_register_with(
+        &k,
+        "reg_423_param",
+        "u1",
+        free_port()?,
+        &password_for("1001"),
+        3600,
+        Some(30),
+        Expect::AuthThenTooBrief,
+    )?;
     assert!(run.ok, "{}", run.report);
     assert!(k.bindings()?.is_empty());
     Ok(())
@@ -201,11 +333,21 @@ fn too_brief_expires_gets_423_with_min_expires() -> Result<()> {
 #[test]
 fn large_expires_is_capped_at_300() -> Result<()> {
     let k = Kamailio::start()?;
-    let run = sipp_register(&k, "reg_cap", "u1", free_port()?, &password_for("1001"), 3600, Expect::AuthThen(200))?;
+    let run = sipp_register(
+        &k,
+        "reg_cap",
+        "u1",
+        free_port()?,
+        &password_for("1001"),
+        3600,
+        Expect::AuthThen(200),
+    )?;
     assert!(run.ok, "{}", run.report);
     let bindings = k.bindings()?;
     assert!(
-        bindings.iter().any(|b| matches!(b.expires, Some(e) if (280..=300).contains(&e))),
+        bindings
+            .iter()
+            .any(|b| matches!(b.expires, Some(e) if (280..=300).contains(&e))),
         "{bindings:?}"
     );
     Ok(())
@@ -213,7 +355,10 @@ fn large_expires_is_capped_at_300() -> Result<()> {
 
 #[test]
 fn sha256_challenge_when_configured() -> Result<()> {
-    let k = Kamailio::start_with(Options { algorithm: DigestAlgorithm::Sha256, ..Options::default() })?;
+    let k = Kamailio::start_with(Options {
+        algorithm: DigestAlgorithm::Sha256,
+        ..Options::default()
+    })?;
     let run = sipp_register(
         &k,
         "chal_sha256",
@@ -231,7 +376,15 @@ fn sha256_challenge_when_configured() -> Result<()> {
 fn tcp_register_creates_binding_reusing_the_connection() -> Result<()> {
     let k = Kamailio::start()?;
     let port = free_port()?;
-    let run = sipp_register(&k, "reg_tcp", "t1", port, &password_for("1001"), 120, Expect::AuthThen(200))?;
+    let run = sipp_register(
+        &k,
+        "reg_tcp",
+        "t1",
+        port,
+        &password_for("1001"),
+        120,
+        Expect::AuthThen(200),
+    )?;
     assert!(run.ok, "{}", run.report);
     let bindings = k.bindings()?;
     println!("TCP bindings: {bindings:?}");
@@ -239,7 +392,10 @@ fn tcp_register_creates_binding_reusing_the_connection() -> Result<()> {
         .iter()
         .find(|b| b.aor == "1001")
         .unwrap_or_else(|| panic!("no binding for 1001 in {bindings:?}"));
-    assert_eq!(b.socket.as_deref(), Some(format!("tcp:127.0.0.1:{}", k.tcp_port()).as_str()));
+    assert_eq!(
+        b.socket.as_deref(),
+        Some(format!("tcp:127.0.0.1:{}", k.tcp_port()).as_str())
+    );
     let received = b.received.as_deref().unwrap_or_default();
     assert!(received.contains("transport=tcp"), "{b:?}");
     Ok(())
@@ -251,13 +407,21 @@ fn tls_port_presents_a_cert_signed_by_ca_file() -> Result<()> {
     let ca = k.ca_file();
     assert!(ca.exists());
     let mut cmd = Command::new("openssl");
-    cmd.args(["s_client", "-connect", &format!("127.0.0.1:{}", k.tls_port())])
-        .arg("-CAfile")
-        .arg(&ca)
-        .args(["-verify_return_error", "-verify_ip", "127.0.0.1", "-brief"]);
+    cmd.args([
+        "s_client",
+        "-connect",
+        &format!("127.0.0.1:{}", k.tls_port()),
+    ])
+    .arg("-CAfile")
+    .arg(&ca)
+    .args(["-verify_return_error", "-verify_ip", "127.0.0.1", "-brief"]);
     let (status, out) = run_bounded(cmd, k.dir(), "s_client", Duration::from_secs(15))?;
     println!("s_client: {}", out.trim());
-    assert!(status.success(), "s_client failed ({status}):\n{out}\n--- kamailio:\n{}", k.log_tail(30));
+    assert!(
+        status.success(),
+        "s_client failed ({status}):\n{out}\n--- kamailio:\n{}",
+        k.log_tail(30)
+    );
     assert!(out.contains("Verification: OK"), "{out}");
     Ok(())
 }
@@ -267,7 +431,15 @@ fn restart_keeps_ports_and_forgets_registrations() -> Result<()> {
     let mut k = Kamailio::start()?;
     let ports = (k.udp_port(), k.tcp_port(), k.tls_port());
     let port = free_port()?;
-    let run = sipp_register(&k, "reg_before", "u1", port, &password_for("1001"), 120, Expect::AuthThen(200))?;
+    let run = sipp_register(
+        &k,
+        "reg_before",
+        "u1",
+        port,
+        &password_for("1001"),
+        120,
+        Expect::AuthThen(200),
+    )?;
     assert!(run.ok, "{}", run.report);
     assert_eq!(k.bindings()?.len(), 1);
 
@@ -278,7 +450,15 @@ fn restart_keeps_ports_and_forgets_registrations() -> Result<()> {
     assert!(k.is_running());
     assert!(k.bindings()?.is_empty(), "bindings survived restart");
 
-    let run = sipp_register(&k, "reg_after", "u1", port, &password_for("1001"), 120, Expect::AuthThen(200))?;
+    let run = sipp_register(
+        &k,
+        "reg_after",
+        "u1",
+        port,
+        &password_for("1001"),
+        120,
+        Expect::AuthThen(200),
+    )?;
     assert!(run.ok, "{}", run.report);
     assert_eq!(k.bindings()?.len(), 1);
     Ok(())
@@ -288,7 +468,10 @@ fn restart_keeps_ports_and_forgets_registrations() -> Result<()> {
 fn reserve_then_start_again() -> Result<()> {
     let mut k = Kamailio::reserve()?;
     assert!(!k.is_running());
-    assert!(k.bindings().is_err(), "kamcmd should fail while not started");
+    assert!(
+        k.bindings().is_err(),
+        "kamcmd should fail while not started"
+    );
     k.start_again()?;
     assert!(k.bindings()?.is_empty());
     k.stop()?;
