@@ -2,3 +2,4 @@
 //! cloneable `Phone` handle.
 
 pub mod config;
+pub mod secrets;
