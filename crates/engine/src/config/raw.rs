@@ -1,0 +1,83 @@
+//! The file as written: serde structures with spans on every value checked after parsing.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::types::{StrayPolicy, Transport};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(default)]
+    pub sip: RawSip,
+    #[serde(default)]
+    pub registration: RawRegistration,
+    #[serde(default)]
+    pub local: RawLocal,
+    #[serde(default)]
+    pub log: RawLog,
+    #[serde(default)]
+    pub accounts: Vec<RawAccount>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSip {
+    pub listen: Option<Spanned<String>>,
+    pub port: Option<u16>,
+    pub stray_requests: Option<StrayPolicy>,
+    pub keepalive_interval: Option<u64>,
+    pub user_agent: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRegistration {
+    pub retry_min: Option<Spanned<u64>>,
+    pub retry_max: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLocal {
+    pub user: Option<Spanned<String>>,
+    pub display_name: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLog {
+    pub level: Option<Spanned<String>>,
+    pub file: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAccount {
+    pub id: Spanned<String>,
+    pub display_name: Option<Spanned<String>>,
+    pub user: Spanned<String>,
+    pub auth_user: Option<Spanned<String>>,
+    pub domain: Spanned<String>,
+    pub proxy: Option<Spanned<String>>,
+    pub transport: Option<Transport>,
+    pub expires: Option<Spanned<u32>>,
+    pub enabled: Option<bool>,
+    pub password_env: Option<Spanned<String>>,
+    pub realm: Option<Spanned<String>>,
+    pub tls_ca_file: Option<Spanned<String>>,
+    pub keepalive_interval: Option<u64>,
+    pub register: Option<bool>,
+}
+
+/// A lenient view of the accounts, used only to say which account a serde error is in.
+#[derive(Debug, Deserialize)]
+pub(super) struct AccountsOutline {
+    #[serde(default)]
+    pub accounts: Vec<Spanned<AccountOutline>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct AccountOutline {
+    pub id: Option<toml::Value>,
+}

@@ -1,0 +1,155 @@
+//! Account passwords: from an environment variable (headless) or the OS keyring.
+//!
+//! The keyring entry of an account is service `dialtone`, user = the account id. On Linux
+//! the backend is the kernel keyutils store (`linux-native`), which keeps secrets in the
+//! user's session keyring; it does not survive a reboot, so headless deployments should use
+//! `password_env`.
+//!
+//! No message produced here ever contains a password.
+
+use crate::config::AccountConfig;
+
+/// Keyring service name under which passwords are stored.
+pub const KEYRING_SERVICE: &str = "dialtone";
+
+/// Why a password could not be obtained or stored.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretError {
+    /// `password_env` names a variable that is not set (or is empty / not UTF-8).
+    #[error("account `{account}`: environment variable {var} is not set (or is empty or not valid UTF-8)")]
+    EnvMissing { account: String, var: String },
+    /// No usable OS keyring (no secure storage on this system or it cannot be reached).
+    #[error("account `{account}`: no usable keyring: {message}; set `password_env` in the config instead")]
+    NoKeyring { account: String, message: String },
+    /// The keyring has no password for this account.
+    #[error("account `{account}`: no password stored in the keyring (service `dialtone`, user `{account}`)")]
+    NotFound { account: String },
+    /// Any other keyring failure.
+    #[error("account `{account}`: keyring error: {message}")]
+    Keyring { account: String, message: String },
+}
+
+/// The password of `account`: from `password_env` when set, otherwise from the OS keyring
+/// entry (service `dialtone`, user = account id).
+pub fn password_for(account: &AccountConfig) -> Result<String, SecretError> {
+    match &account.password_env {
+        Some(var) => match std::env::var(var) {
+            Ok(p) if !p.is_empty() => Ok(p),
+            _ => Err(SecretError::EnvMissing {
+                account: account.id.clone(),
+                var: var.clone(),
+            }),
+        },
+        None => {
+            let entry = entry(&account.id)?;
+            entry
+                .get_password()
+                .map_err(|e| keyring_error(&account.id, e))
+        }
+    }
+}
+
+/// Stores `password` in the OS keyring for `account_id` (replacing any previous one).
+pub fn store_password(account_id: &str, password: &str) -> Result<(), SecretError> {
+    entry(account_id)?
+        .set_password(password)
+        .map_err(|e| keyring_error(account_id, e))
+}
+
+fn entry(account_id: &str) -> Result<keyring::Entry, SecretError> {
+    keyring::Entry::new(KEYRING_SERVICE, account_id).map_err(|e| keyring_error(account_id, e))
+}
+
+fn keyring_error(account_id: &str, e: keyring::Error) -> SecretError {
+    let account = account_id.to_owned();
+    match e {
+        keyring::Error::NoEntry => SecretError::NotFound { account },
+        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => {
+            SecretError::NoKeyring {
+                account,
+                message: e.to_string(),
+            }
+        }
+        // The Display of Ambiguous lists credentials; keep the message short.
+        keyring::Error::Ambiguous(items) => SecretError::Keyring {
+            account,
+            message: format!("{} matching keyring entries", items.len()),
+        },
+        other => SecretError::Keyring {
+            account,
+            message: other.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn account(id: &str, password_env: Option<&str>) -> AccountConfig {
+        let env_line = password_env
+            .map(|v| format!("password_env = \"{v}\"\n"))
+            .unwrap_or_default();
+        let text = format!(
+            "[[accounts]]\nid = \"{id}\"\nuser = \"1001\"\ndomain = \"127.0.0.1\"\n{env_line}"
+        );
+        match Config::parse(&text, None) {
+            Ok(mut c) => c.accounts.remove(0),
+            Err(e) => panic!("test config rejected: {e}"),
+        }
+    }
+
+    #[test]
+    fn env_password_found() {
+        let var = "DIALTONE_TEST_SECRETS_ENV_FOUND";
+        std::env::set_var(var, "s3cret-pass");
+        let acc = account("work", Some(var));
+        assert_eq!(password_for(&acc).ok().as_deref(), Some("s3cret-pass"));
+        std::env::remove_var(var);
+    }
+
+    #[test]
+    fn env_password_missing() {
+        let var = "DIALTONE_TEST_SECRETS_ENV_MISSING";
+        std::env::remove_var(var);
+        let acc = account("work", Some(var));
+        let err = password_for(&acc).err();
+        assert!(
+            matches!(&err, Some(SecretError::EnvMissing { account, var: v }) if account == "work" && v == var),
+            "{err:?}"
+        );
+        let msg = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("work") && msg.contains(var), "{msg}");
+    }
+
+    #[test]
+    fn env_password_empty_is_missing() {
+        let var = "DIALTONE_TEST_SECRETS_ENV_EMPTY";
+        std::env::set_var(var, "");
+        let acc = account("home", Some(var));
+        assert!(matches!(
+            password_for(&acc),
+            Err(SecretError::EnvMissing { .. })
+        ));
+        std::env::remove_var(var);
+    }
+
+    #[test]
+    fn keyring_errors_are_mapped_without_secrets() {
+        let e = keyring_error("work", keyring::Error::NoEntry);
+        assert!(matches!(&e, SecretError::NotFound { account } if account == "work"));
+        assert!(e.to_string().contains("work"));
+
+        let e = keyring_error("work", keyring::Error::BadEncoding(b"hunter2".to_vec()));
+        assert!(matches!(e, SecretError::Keyring { .. }));
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+
+        let e = keyring_error(
+            "work",
+            keyring::Error::PlatformFailure("no session keyring".into()),
+        );
+        assert!(matches!(e, SecretError::NoKeyring { .. }));
+    }
+}
