@@ -1,3 +1,11 @@
 //! SIP signalling for a user agent: transports, client transactions, digest authentication
 //! and registration. Only this crate touches SIP wire types (`rsipstack::sip`); everything
 //! above sees the crate's own types.
+
+pub mod error;
+pub mod transaction;
+pub mod transport;
+
+pub use error::{TransactionError, TransportError};
+pub use transaction::{ClientTransactions, Timers};
+pub use transport::{Target, TlsSettings, TransportEvent, TransportKind, Transports};
