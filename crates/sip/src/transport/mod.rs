@@ -12,6 +12,9 @@ mod stream;
 mod tls;
 mod udp;
 
+#[cfg(test)]
+mod tests;
+
 pub use framing::{next_frame, Frame, FramingError, MAX_MESSAGE_SIZE};
 
 use std::collections::HashMap;
@@ -99,6 +102,9 @@ pub struct TlsSettings {
 }
 
 /// What the transports report.
+// `Message` is much larger than the other variants; boxing it would change the agreed API and
+// events are moved once through the channel, so the size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum TransportEvent {
     /// A parsed SIP message.
