@@ -35,7 +35,10 @@ pub enum TransportError {
     TlsConfig { message: String },
     /// No open connection to this address (keep-alives never open one).
     #[error("no open {kind:?} connection to {addr}")]
-    NotConnected { addr: SocketAddr, kind: TransportKind },
+    NotConnected {
+        addr: SocketAddr,
+        kind: TransportKind,
+    },
     /// Writing to a socket or connection failed.
     #[error("sending to {addr} over {kind:?} failed: {source}")]
     Send {

@@ -7,5 +7,5 @@ pub mod transaction;
 pub mod transport;
 
 pub use error::{TransactionError, TransportError};
-pub use transaction::{ClientTransactions, Timers};
+pub use transaction::{new_branch, ClientTransactions, Timers};
 pub use transport::{Target, TlsSettings, TransportEvent, TransportKind, Transports};

@@ -39,6 +39,11 @@ impl Default for Timers {
     }
 }
 
+/// A fresh RFC 3261 Via branch: the `z9hG4bK` magic cookie and 64 random bits in hex.
+pub fn new_branch() -> String {
+    format!("z9hG4bK{:016x}", rand::random::<u64>())
+}
+
 /// How long a completed UDP transaction absorbs retransmitted final responses (Timer K = T4).
 const TIMER_K: Duration = Duration::from_secs(5);
 
@@ -76,7 +81,9 @@ struct Inner {
 
 impl Inner {
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -142,9 +149,10 @@ impl ClientTransactions {
                 reason: format!("{method} is not a non-INVITE transaction"),
             });
         }
-        let key = key_of(&request, Some(method)).ok_or_else(|| TransactionError::InvalidRequest {
-            reason: "request has no top Via with a branch".into(),
-        })?;
+        let key =
+            key_of(&request, Some(method)).ok_or_else(|| TransactionError::InvalidRequest {
+                reason: "request has no top Via with a branch".into(),
+            })?;
         if !key.branch.starts_with("z9hG4bK") {
             return Err(TransactionError::InvalidRequest {
                 reason: format!("Via branch {:?} lacks the z9hG4bK magic cookie", key.branch),
@@ -168,7 +176,10 @@ impl ClientTransactions {
                     reason: format!("branch {} is already in use by a transaction", key.branch),
                 });
             }
-            let connection = target.kind.is_reliable().then_some((target.kind, target.addr));
+            let connection = target
+                .kind
+                .is_reliable()
+                .then_some((target.kind, target.addr));
             state.pending.insert(
                 key.clone(),
                 Pending {
@@ -289,5 +300,25 @@ impl ClientTransactions {
     /// How many transactions are waiting for a final response.
     pub fn pending_count(&self) -> usize {
         self.inner.state().pending.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branches_carry_the_cookie_and_differ() {
+        let a = new_branch();
+        let b = new_branch();
+        assert!(a.starts_with("z9hG4bK") && a.len() == 7 + 16, "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn default_timers_are_rfc_values() {
+        let t = Timers::default();
+        assert_eq!(t.timer_f, t.t1 * 64);
+        assert_eq!(t.t2, Duration::from_secs(4));
     }
 }

@@ -220,7 +220,10 @@ mod tests {
         let mut buf = BytesMut::from("SIP/2.0 200 OK\r\nContent-Length: 70000\r\n\r\n");
         assert!(matches!(
             next_frame(&mut buf),
-            Err(FramingError::TooLarge { max: MAX_MESSAGE_SIZE, .. })
+            Err(FramingError::TooLarge {
+                max: MAX_MESSAGE_SIZE,
+                ..
+            })
         ));
     }
 

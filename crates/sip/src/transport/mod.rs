@@ -146,7 +146,9 @@ pub(crate) struct Shared {
 impl Shared {
     fn conns(&self) -> MutexGuard<'_, HashMap<ConnKey, Arc<Conn>>> {
         // A panic while holding the lock cannot leave the map inconsistent: recover it.
-        self.conns.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conns
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Emits an event from a reader task; waits for room but gives up on shutdown.
@@ -467,7 +469,8 @@ impl Transports {
     }
 
     /// Stops all tasks, closes all connections and the UDP socket; later sends fail with
-    /// [`TransportError::Shutdown`].
+    /// [`TransportError::Shutdown`]. The reader tasks end (and release their sockets and
+    /// ports) as soon as the runtime next polls them. Dropping the last clone does the same.
     pub fn shutdown(&self) {
         self.inner.shutdown();
     }

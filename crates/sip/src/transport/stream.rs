@@ -15,8 +15,8 @@ use tokio_rustls::TlsConnector;
 
 use super::framing::{self, Frame};
 use super::{
-    tls, Shared, Target, TransportEvent, TransportKind, CONNECT_TIMEOUT,
-    MAX_INBOUND_CONNECTIONS, WRITE_TIMEOUT,
+    tls, Shared, Target, TransportEvent, TransportKind, CONNECT_TIMEOUT, MAX_INBOUND_CONNECTIONS,
+    WRITE_TIMEOUT,
 };
 use crate::error::TransportError;
 
@@ -190,7 +190,15 @@ pub(crate) async fn connect(
                 Ok(Ok(stream)) => stream,
             };
             let (reader, writer) = tokio::io::split(stream);
-            adopt(shared, target.kind, addr, local, reader, Box::new(writer), false)
+            adopt(
+                shared,
+                target.kind,
+                addr,
+                local,
+                reader,
+                Box::new(writer),
+                false,
+            )
         }
         (TransportKind::Tls, None) => {
             return Err(TransportError::TlsConfig {

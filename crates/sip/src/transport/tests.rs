@@ -22,7 +22,7 @@ const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const WAIT: Duration = Duration::from_secs(5);
 
 fn branch() -> String {
-    format!("z9hG4bK{}", rand::random::<u64>())
+    crate::transaction::new_branch()
 }
 
 fn options(kind: TransportKind, from: SocketAddr, to: SocketAddr, branch: &str) -> Request {
@@ -103,7 +103,10 @@ fn responder(
     server: Transports,
     mut events: mpsc::Receiver<TransportEvent>,
     ignore: usize,
-) -> (Arc<AtomicUsize>, mpsc::UnboundedReceiver<(TransportKind, SocketAddr)>) {
+) -> (
+    Arc<AtomicUsize>,
+    mpsc::UnboundedReceiver<(TransportKind, SocketAddr)>,
+) {
     let seen = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::unbounded_channel();
     let counter = seen.clone();
@@ -193,7 +196,12 @@ async fn udp_request_gets_its_response() {
     let (seen, _) = responder(server.clone(), server_events, 0);
     let c = client(TlsSettings::default()).await;
     let target = Target::new(TransportKind::Udp, server.udp_local_addr());
-    let request = options(TransportKind::Udp, c.transports.udp_local_addr(), target.addr, &branch());
+    let request = options(
+        TransportKind::Udp,
+        c.transports.udp_local_addr(),
+        target.addr,
+        &branch(),
+    );
     let response = c
         .txns
         .request(&target, request, &Timers::default())
@@ -210,7 +218,12 @@ async fn udp_request_is_retransmitted_until_answered() {
     let (seen, _) = responder(server.clone(), server_events, 2);
     let c = client(TlsSettings::default()).await;
     let target = Target::new(TransportKind::Udp, server.udp_local_addr());
-    let request = options(TransportKind::Udp, c.transports.udp_local_addr(), target.addr, &branch());
+    let request = options(
+        TransportKind::Udp,
+        c.transports.udp_local_addr(),
+        target.addr,
+        &branch(),
+    );
     let timers = Timers {
         timer_f: Duration::from_secs(5),
         ..fast_timers()
@@ -225,7 +238,12 @@ async fn udp_timer_f_times_out_after_retransmissions() {
     let silent = UdpSocket::bind((LOCALHOST, 0)).await.unwrap();
     let c = client(TlsSettings::default()).await;
     let target = Target::new(TransportKind::Udp, silent.local_addr().unwrap());
-    let request = options(TransportKind::Udp, c.transports.udp_local_addr(), target.addr, &branch());
+    let request = options(
+        TransportKind::Udp,
+        c.transports.udp_local_addr(),
+        target.addr,
+        &branch(),
+    );
     let started = std::time::Instant::now();
     let result = c.txns.request(&target, request, &fast_timers()).await;
     let elapsed = started.elapsed();
@@ -250,7 +268,12 @@ async fn provisional_is_ignored_and_final_returned() {
     let server = UdpSocket::bind((LOCALHOST, 0)).await.unwrap();
     let mut c = client(TlsSettings::default()).await;
     let target = Target::new(TransportKind::Udp, server.local_addr().unwrap());
-    let request = options(TransportKind::Udp, c.transports.udp_local_addr(), target.addr, &branch());
+    let request = options(
+        TransportKind::Udp,
+        c.transports.udp_local_addr(),
+        target.addr,
+        &branch(),
+    );
     let txns = c.txns.clone();
     let timers = Timers {
         timer_f: Duration::from_secs(5),
@@ -258,16 +281,31 @@ async fn provisional_is_ignored_and_final_returned() {
     };
     let task = tokio::spawn(async move { txns.request(&target, request, &timers).await });
     let mut buf = vec![0u8; 4096];
-    let (n, from) = timeout(WAIT, server.recv_from(&mut buf)).await.unwrap().unwrap();
+    let (n, from) = timeout(WAIT, server.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
     let received = Request::try_from(&buf[..n]).unwrap();
-    server.send_to(&response_to(&received, "100 Trying"), from).await.unwrap();
-    server.send_to(&response_to(&received, "404 Not Found"), from).await.unwrap();
+    server
+        .send_to(&response_to(&received, "100 Trying"), from)
+        .await
+        .unwrap();
+    server
+        .send_to(&response_to(&received, "404 Not Found"), from)
+        .await
+        .unwrap();
     let response = timeout(WAIT, task).await.unwrap().unwrap().unwrap();
     assert_eq!(response.status_code.code(), 404);
     // A retransmitted final is absorbed, not reported as stray; another branch is stray.
-    server.send_to(&response_to(&received, "404 Not Found"), from).await.unwrap();
+    server
+        .send_to(&response_to(&received, "404 Not Found"), from)
+        .await
+        .unwrap();
     let other = options(TransportKind::Udp, from, target_addr(&server), &branch());
-    server.send_to(&response_to(&other, "200 OK"), from).await.unwrap();
+    server
+        .send_to(&response_to(&other, "200 OK"), from)
+        .await
+        .unwrap();
     match timeout(WAIT, c.events.recv()).await.unwrap() {
         Some(TransportEvent::Message {
             message: SipMessage::Response(stray),
@@ -288,8 +326,14 @@ fn target_addr(socket: &UdpSocket) -> SocketAddr {
 async fn malformed_datagram_is_reported_not_fatal() {
     let (t, mut events) = Transports::bind(LOCALHOST, 0).await.unwrap();
     let sender = UdpSocket::bind((LOCALHOST, 0)).await.unwrap();
-    sender.send_to(b"\r\n\r\n", t.udp_local_addr()).await.unwrap(); // keep-alive: skipped
-    sender.send_to(b"not sip at all", t.udp_local_addr()).await.unwrap();
+    sender
+        .send_to(b"\r\n\r\n", t.udp_local_addr())
+        .await
+        .unwrap(); // keep-alive: skipped
+    sender
+        .send_to(b"not sip at all", t.udp_local_addr())
+        .await
+        .unwrap();
     match next_event(&mut events).await {
         TransportEvent::Malformed { source, kind, .. } => {
             assert_eq!(source, sender.local_addr().unwrap());
@@ -297,11 +341,23 @@ async fn malformed_datagram_is_reported_not_fatal() {
         }
         other => panic!("expected Malformed, got {other:?}"),
     }
-    let request = options(TransportKind::Udp, sender.local_addr().unwrap(), t.udp_local_addr(), &branch());
-    sender.send_to(&request.to_bytes(), t.udp_local_addr()).await.unwrap();
+    let request = options(
+        TransportKind::Udp,
+        sender.local_addr().unwrap(),
+        t.udp_local_addr(),
+        &branch(),
+    );
+    sender
+        .send_to(&request.to_bytes(), t.udp_local_addr())
+        .await
+        .unwrap();
     assert!(matches!(
         next_event(&mut events).await,
-        TransportEvent::Message { message: SipMessage::Request(_), kind: TransportKind::Udp, .. }
+        TransportEvent::Message {
+            message: SipMessage::Request(_),
+            kind: TransportKind::Udp,
+            ..
+        }
     ));
 }
 
@@ -341,7 +397,12 @@ async fn tcp_connection_refused_fails_fast() {
     drop(listener);
     let c = client(TlsSettings::default()).await;
     let target = Target::new(TransportKind::Tcp, addr);
-    let request = options(TransportKind::Tcp, c.transports.udp_local_addr(), addr, &branch());
+    let request = options(
+        TransportKind::Tcp,
+        c.transports.udp_local_addr(),
+        addr,
+        &branch(),
+    );
     let result = timeout(
         Duration::from_secs(2),
         c.txns.request(&target, request, &Timers::default()),
@@ -361,9 +422,15 @@ async fn peer_closing_fails_the_waiting_transaction() {
     let addr = listener.local_addr().unwrap();
     let mut c = client(TlsSettings::default()).await;
     let target = Target::new(TransportKind::Tcp, addr);
-    let request = options(TransportKind::Tcp, c.transports.udp_local_addr(), addr, &branch());
+    let request = options(
+        TransportKind::Tcp,
+        c.transports.udp_local_addr(),
+        addr,
+        &branch(),
+    );
     let txns = c.txns.clone();
-    let task = tokio::spawn(async move { txns.request(&target, request, &Timers::default()).await });
+    let task =
+        tokio::spawn(async move { txns.request(&target, request, &Timers::default()).await });
     // The peer reads the request, then hangs up without answering.
     let (mut peer, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
     let mut buf = vec![0u8; 4096];
@@ -381,23 +448,39 @@ async fn peer_closing_fails_the_waiting_transaction() {
         matches!(result, Err(TransactionError::ConnectionClosed { remote, .. }) if remote == addr),
         "{result:?}"
     );
-    assert!(!c.transports.is_connected(&Target::new(TransportKind::Tcp, addr)));
+    assert!(!c
+        .transports
+        .is_connected(&Target::new(TransportKind::Tcp, addr)));
 }
 
 #[tokio::test]
 async fn crlf_ping_is_answered_with_pong() {
     let (t, mut events) = Transports::bind(LOCALHOST, 0).await.unwrap();
-    let mut peer = tokio::net::TcpStream::connect(t.tcp_local_addr()).await.unwrap();
+    let mut peer = tokio::net::TcpStream::connect(t.tcp_local_addr())
+        .await
+        .unwrap();
     peer.write_all(b"\r\n\r\n").await.unwrap();
     let mut pong = [0u8; 2];
-    timeout(WAIT, peer.read_exact(&mut pong)).await.unwrap().unwrap();
+    timeout(WAIT, peer.read_exact(&mut pong))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(&pong, b"\r\n");
     // The connection still carries messages afterwards.
-    let request = options(TransportKind::Tcp, peer.local_addr().unwrap(), t.tcp_local_addr(), &branch());
+    let request = options(
+        TransportKind::Tcp,
+        peer.local_addr().unwrap(),
+        t.tcp_local_addr(),
+        &branch(),
+    );
     peer.write_all(&request.to_bytes()).await.unwrap();
     assert!(matches!(
         next_event(&mut events).await,
-        TransportEvent::Message { kind: TransportKind::Tcp, message: SipMessage::Request(_), .. }
+        TransportEvent::Message {
+            kind: TransportKind::Tcp,
+            message: SipMessage::Request(_),
+            ..
+        }
     ));
 }
 
@@ -411,11 +494,16 @@ async fn keepalive_over_tcp_and_without_connection() {
         t.send_keepalive(&target).await,
         Err(TransportError::NotConnected { addr: a, .. }) if a == addr
     ));
-    t.local_addr_for(&target, &TlsSettings::default()).await.unwrap();
+    t.local_addr_for(&target, &TlsSettings::default())
+        .await
+        .unwrap();
     let (mut peer, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
     t.send_keepalive(&target).await.unwrap();
     let mut ping = [0u8; 4];
-    timeout(WAIT, peer.read_exact(&mut ping)).await.unwrap().unwrap();
+    timeout(WAIT, peer.read_exact(&mut ping))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(&ping, b"\r\n\r\n");
 }
 
@@ -425,7 +513,9 @@ async fn close_drops_the_connection_without_an_event() {
     let addr = listener.local_addr().unwrap();
     let (t, mut events) = Transports::bind(LOCALHOST, 0).await.unwrap();
     let target = Target::new(TransportKind::Tcp, addr);
-    t.local_addr_for(&target, &TlsSettings::default()).await.unwrap();
+    t.local_addr_for(&target, &TlsSettings::default())
+        .await
+        .unwrap();
     let (mut peer, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
     t.close(&target);
     assert!(!t.is_connected(&target));
@@ -435,17 +525,25 @@ async fn close_drops_the_connection_without_an_event() {
     assert_eq!(n, 0);
     // Send an unrelated datagram: the first event must be it, not a ConnectionClosed.
     let sender = UdpSocket::bind((LOCALHOST, 0)).await.unwrap();
-    sender.send_to(b"garbage", t.udp_local_addr()).await.unwrap();
+    sender
+        .send_to(b"garbage", t.udp_local_addr())
+        .await
+        .unwrap();
     assert!(matches!(
         next_event(&mut events).await,
-        TransportEvent::Malformed { kind: TransportKind::Udp, .. }
+        TransportEvent::Malformed {
+            kind: TransportKind::Udp,
+            ..
+        }
     ));
 }
 
 #[tokio::test]
 async fn oversize_stream_message_is_malformed_and_closes() {
     let (t, mut events) = Transports::bind(LOCALHOST, 0).await.unwrap();
-    let mut peer = tokio::net::TcpStream::connect(t.tcp_local_addr()).await.unwrap();
+    let mut peer = tokio::net::TcpStream::connect(t.tcp_local_addr())
+        .await
+        .unwrap();
     let local = peer.local_addr().unwrap();
     peer.write_all(b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 100000\r\n\r\n")
         .await
@@ -459,7 +557,13 @@ async fn oversize_stream_message_is_malformed_and_closes() {
         TransportEvent::ConnectionClosed { remote, .. } if remote == local
     ));
     let mut buf = [0u8; 16];
-    assert_eq!(timeout(WAIT, peer.read(&mut buf)).await.unwrap().unwrap_or(0), 0);
+    assert_eq!(
+        timeout(WAIT, peer.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap_or(0),
+        0
+    );
 }
 
 #[tokio::test]
@@ -565,10 +669,14 @@ mod tls_tests {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             for _ in 0..4 {
-                let Ok((tcp, _)) = listener.accept().await else { return };
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
                     let mut buf = bytes::BytesMut::new();
                     while let Ok(n) = tls.read_buf(&mut buf).await {
                         if n == 0 {
@@ -576,7 +684,9 @@ mod tls_tests {
                         }
                         while let Ok(Some(Frame::Message(bytes))) = next_frame(&mut buf) {
                             let request = Request::try_from(&bytes[..]).unwrap();
-                            tls.write_all(&response_to(&request, "200 OK")).await.unwrap();
+                            tls.write_all(&response_to(&request, "200 OK"))
+                                .await
+                                .unwrap();
                         }
                     }
                 });
@@ -598,7 +708,12 @@ mod tls_tests {
             addr,
             tls_name: Some("127.0.0.1".into()),
         };
-        let request = options(TransportKind::Tls, c.transports.udp_local_addr(), addr, &branch());
+        let request = options(
+            TransportKind::Tls,
+            c.transports.udp_local_addr(),
+            addr,
+            &branch(),
+        );
         let response = timeout(WAIT, c.txns.request(&target, request, &Timers::default()))
             .await
             .unwrap()
@@ -636,8 +751,13 @@ mod tls_tests {
         let settings = TlsSettings {
             extra_ca_file: Some(pki.ca_file.clone()),
         };
-        let result = timeout(WAIT, t.local_addr_for(&target, &settings)).await.unwrap();
-        assert!(matches!(result, Err(TransportError::Tls { .. })), "{result:?}");
+        let result = timeout(WAIT, t.local_addr_for(&target, &settings))
+            .await
+            .unwrap();
+        assert!(
+            matches!(result, Err(TransportError::Tls { .. })),
+            "{result:?}"
+        );
     }
 
     #[tokio::test]
@@ -648,6 +768,9 @@ mod tls_tests {
             extra_ca_file: Some("/nonexistent/dialtone-ca.pem".into()),
         };
         let result = t.send(&target, &settings, b"x").await;
-        assert!(matches!(result, Err(TransportError::TlsConfig { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(TransportError::TlsConfig { .. })),
+            "{result:?}"
+        );
     }
 }

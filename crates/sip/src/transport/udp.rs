@@ -37,7 +37,10 @@ pub(crate) async fn recv_loop(
             }
         };
         let data = &buf[..len];
-        if data.iter().all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0)) {
+        if data
+            .iter()
+            .all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0))
+        {
             tracing::trace!(%source, "UDP keep-alive received");
             continue;
         }
