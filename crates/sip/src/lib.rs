@@ -3,4 +3,11 @@
 //! above sees the crate's own types.
 
 pub mod digest;
+pub mod error;
 pub mod registration;
+pub mod transaction;
+pub mod transport;
+
+pub use error::{TransactionError, TransportError};
+pub use transaction::{new_branch, ClientTransactions, Timers};
+pub use transport::{Target, TlsSettings, TransportEvent, TransportKind, Transports};
