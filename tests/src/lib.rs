@@ -1,3 +1,5 @@
-//! Support for the end-to-end tests (Kamailio harness, running `dialtone`).
+//! Support for the end-to-end tests: a private Kamailio on loopback, and the real `dialtone`
+//! binary with its events.
 
 pub mod kamailio;
+pub mod phone;

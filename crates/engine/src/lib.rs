@@ -1,5 +1,12 @@
-//! The async driver of the phone: owns the SIP stack, accounts and config, and exposes a
-//! cloneable `Phone` handle.
+//! The async driver of the phone: owns the SIP user agent, the accounts and the config, and
+//! exposes a cloneable [`Phone`] handle (`execute` commands, `subscribe` to events).
 
+mod account;
 pub mod config;
+mod error;
+mod events;
+mod phone;
 pub mod secrets;
+
+pub use error::EngineError;
+pub use phone::Phone;

@@ -81,3 +81,21 @@ pub enum TransactionError {
     #[error("invalid request for a client transaction: {reason}")]
     InvalidRequest { reason: String },
 }
+
+/// Errors building a SIP message from our own types.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    #[error("`{uri}` is not a usable SIP URI: {message}")]
+    BadUri { uri: String, message: String },
+}
+
+/// What the user agent as a whole can fail with when it starts.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SipError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error(transparent)]
+    Wire(#[from] WireError),
+}
