@@ -3,3 +3,4 @@
 
 pub mod kamailio;
 pub mod phone;
+pub mod sipp;

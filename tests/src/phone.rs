@@ -15,10 +15,16 @@ pub fn binary() -> anyhow::Result<PathBuf> {
         return Ok(PathBuf::from(path));
     }
     let exe = std::env::current_exe()?;
-    let dir = exe.parent().and_then(Path::parent).context("test executable has no parent directory")?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("test executable has no parent directory")?;
     let bin = dir.join("dialtone");
     if !bin.exists() {
-        bail!("{} not built: run `cargo build -p dialtone-cli` first (scripts/test.sh does)", bin.display());
+        bail!(
+            "{} not built: run `cargo build -p dialtone-cli` first (scripts/test.sh does)",
+            bin.display()
+        );
     }
     Ok(bin)
 }
@@ -77,7 +83,13 @@ impl Dialtone {
                 }
             }
         });
-        Ok(Dialtone { child: Some(child), events, stderr: log, dir, seen: Vec::new() })
+        Ok(Dialtone {
+            child: Some(child),
+            events,
+            stderr: log,
+            dir,
+            seen: Vec::new(),
+        })
     }
 
     /// Everything the process wrote on stderr so far (its log).
@@ -91,7 +103,12 @@ impl Dialtone {
     }
 
     /// Waits for the next `registration.changed` of `account` in `state`, at most `within`.
-    pub fn wait_registration(&mut self, account: &str, state: RegistrationState, within: Duration) -> anyhow::Result<RegistrationChanged> {
+    pub fn wait_registration(
+        &mut self,
+        account: &str,
+        state: RegistrationState,
+        within: Duration,
+    ) -> anyhow::Result<RegistrationChanged> {
         let found = self.wait_for(within, |e| match &e.event {
             Event::RegistrationChanged(r) => r.account_id == account && r.state == state,
             #[allow(unreachable_patterns)]
@@ -105,7 +122,11 @@ impl Dialtone {
     }
 
     /// Waits for an event matching `pred`, at most `within`.
-    pub fn wait_for(&mut self, within: Duration, pred: impl Fn(&Envelope) -> bool) -> anyhow::Result<Envelope> {
+    pub fn wait_for(
+        &mut self,
+        within: Duration,
+        pred: impl Fn(&Envelope) -> bool,
+    ) -> anyhow::Result<Envelope> {
         let deadline = Instant::now() + within;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -137,7 +158,11 @@ impl Dialtone {
     }
 
     fn describe_seen(&self) -> String {
-        self.seen.iter().filter_map(|e| serde_json::to_string(e).ok()).collect::<Vec<_>>().join("\n")
+        self.seen
+            .iter()
+            .filter_map(|e| serde_json::to_string(e).ok())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// `dialtone status --json` against this instance.
@@ -147,7 +172,10 @@ impl Dialtone {
             .arg(self.dir.path().join("control.sock"))
             .output()?;
         if !out.status.success() {
-            bail!("dialtone status failed: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "dialtone status failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         Ok(serde_json::from_slice(&out.stdout)?)
     }
@@ -159,7 +187,9 @@ impl Dialtone {
 
     /// SIGTERM, then waits (bounded) for a clean exit, collecting the last events.
     pub fn stop(&mut self, within: Duration) -> anyhow::Result<ExitStatus> {
-        let Some(mut child) = self.child.take() else { bail!("already stopped") };
+        let Some(mut child) = self.child.take() else {
+            bail!("already stopped")
+        };
         let pid = child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status()?;
         let deadline = Instant::now() + within;

@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use dialtone_e2e::kamailio::{
     free_port, password_for, BadCredentials, DigestAlgorithm, Kamailio, Options,
 };
+use dialtone_e2e::sipp::{run_bounded, SippRun};
 
 /// What the scenario expects after the first REGISTER.
 enum Expect {
@@ -94,44 +95,6 @@ fn scenario(
     }
     s += "</scenario>\n";
     s
-}
-
-/// Run a command with a hard deadline; stdout/stderr go to files in `dir`.
-fn run_bounded(
-    mut cmd: Command,
-    dir: &Path,
-    name: &str,
-    limit: Duration,
-) -> Result<(ExitStatus, String)> {
-    let out_path = dir.join(format!("{name}.out"));
-    let out = fs::File::create(&out_path).context("creating output file")?;
-    let err = out.try_clone().context("cloning output file")?;
-    let mut child = cmd
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .with_context(|| format!("spawning {name}"))?;
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(st) = child.try_wait()? {
-            break st;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("{name} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let text = String::from_utf8_lossy(&fs::read(&out_path)?).into_owned();
-    Ok((status, text))
-}
-
-struct SippRun {
-    ok: bool,
-    report: String,
 }
 
 /// Run one sipp REGISTER scenario against `k`. `transport` is `u1` or `t1`.

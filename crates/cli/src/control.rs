@@ -41,9 +41,14 @@ pub fn socket_path(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(path) = explicit {
         return Ok(path);
     }
-    let dir = match directories::BaseDirs::new().and_then(|d| d.runtime_dir().map(|p| p.join("dialtone"))) {
+    let dir = match directories::BaseDirs::new()
+        .and_then(|d| d.runtime_dir().map(|p| p.join("dialtone")))
+    {
         Some(dir) => dir,
-        None => std::env::temp_dir().join(format!("dialtone-{}", std::env::var("USER").unwrap_or_else(|_| "user".into()))),
+        None => std::env::temp_dir().join(format!(
+            "dialtone-{}",
+            std::env::var("USER").unwrap_or_else(|_| "user".into())
+        )),
     };
     Ok(dir.join("control.sock"))
 }
@@ -54,10 +59,14 @@ pub async fn serve(phone: Phone, path: PathBuf) -> anyhow::Result<JoinHandle<()>
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
     if UnixStream::connect(&path).is_ok() {
-        bail!("another dialtone is already running (control socket {} answers)", path.display());
+        bail!(
+            "another dialtone is already running (control socket {} answers)",
+            path.display()
+        );
     }
     let _ = std::fs::remove_file(&path);
-    let listener = UnixListener::bind(&path).with_context(|| format!("cannot bind control socket {}", path.display()))?;
+    let listener = UnixListener::bind(&path)
+        .with_context(|| format!("cannot bind control socket {}", path.display()))?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
         .with_context(|| format!("cannot restrict {}", path.display()))?;
     debug!(socket = %path.display(), "control socket ready");
@@ -81,14 +90,32 @@ async fn handle(phone: Phone, stream: tokio::net::UnixStream) {
     let mut lines = tokio::io::BufReader::new(read.take(MAX_REQUEST as u64)).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         let reply = match serde_json::from_str::<Request>(&line) {
-            Ok(Request::Status) => Reply { ok: true, status: Some(phone.status()), error: None },
-            Ok(Request::Execute { command }) => match phone.execute(command).await {
-                Ok(()) => Reply { ok: true, status: None, error: None },
-                Err(e) => Reply { ok: false, status: None, error: Some(e.to_string()) },
+            Ok(Request::Status) => Reply {
+                ok: true,
+                status: Some(phone.status()),
+                error: None,
             },
-            Err(e) => Reply { ok: false, status: None, error: Some(format!("bad request: {e}")) },
+            Ok(Request::Execute { command }) => match phone.execute(command).await {
+                Ok(()) => Reply {
+                    ok: true,
+                    status: None,
+                    error: None,
+                },
+                Err(e) => Reply {
+                    ok: false,
+                    status: None,
+                    error: Some(e.to_string()),
+                },
+            },
+            Err(e) => Reply {
+                ok: false,
+                status: None,
+                error: Some(format!("bad request: {e}")),
+            },
         };
-        let Ok(mut text) = serde_json::to_string(&reply) else { return };
+        let Ok(mut text) = serde_json::to_string(&reply) else {
+            return;
+        };
         text.push('\n');
         if write.write_all(text.as_bytes()).await.is_err() {
             return;
@@ -100,36 +127,64 @@ use tokio::io::AsyncReadExt as _;
 
 fn ask(path: Option<PathBuf>, request: &Request) -> anyhow::Result<Reply> {
     let path = socket_path(path)?;
-    let mut stream = UnixStream::connect(&path)
-        .with_context(|| format!("no running dialtone answers on {} (start one with `dialtone serve`)", path.display()))?;
+    let mut stream = UnixStream::connect(&path).with_context(|| {
+        format!(
+            "no running dialtone answers on {} (start one with `dialtone serve`)",
+            path.display()
+        )
+    })?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut line = serde_json::to_string(request)?;
     line.push('\n');
     stream.write_all(line.as_bytes())?;
     let mut answer = String::new();
-    BufReader::new(stream).read_line(&mut answer).context("no answer from the running dialtone")?;
+    BufReader::new(stream)
+        .read_line(&mut answer)
+        .context("no answer from the running dialtone")?;
     serde_json::from_str(&answer).context("unreadable answer from the running dialtone")
 }
 
 pub fn print_status(path: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCode> {
     let reply = ask(path, &Request::Status)?;
-    let Some(status) = reply.status else { bail!(reply.error.unwrap_or_else(|| "no status".into())) };
+    let Some(status) = reply.status else {
+        bail!(reply.error.unwrap_or_else(|| "no status".into()))
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&status)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("dialtone {}", status.version);
     for a in &status.accounts {
-        let state = serde_json::to_value(a.state)?.as_str().unwrap_or("?").to_string();
-        let until = a.expires_at.map(|t| format!(" until {}", t.to_rfc3339())).unwrap_or_default();
-        let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-        println!("  {:<12} {:<28} {:<4} {}{}{}", a.id, a.aor, a.transport, state, until, reason);
+        let state = serde_json::to_value(a.state)?
+            .as_str()
+            .unwrap_or("?")
+            .to_string();
+        let until = a
+            .expires_at
+            .map(|t| format!(" until {}", t.to_rfc3339()))
+            .unwrap_or_default();
+        let reason = a
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        println!(
+            "  {:<12} {:<28} {:<4} {}{}{}",
+            a.id, a.aor, a.transport, state, until, reason
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn reregister(path: Option<PathBuf>, account: String) -> anyhow::Result<ExitCode> {
-    let reply = ask(path, &Request::Execute { command: Command::Reregister { account_id: account } })?;
+    let reply = ask(
+        path,
+        &Request::Execute {
+            command: Command::Reregister {
+                account_id: account,
+            },
+        },
+    )?;
     if reply.ok {
         Ok(ExitCode::SUCCESS)
     } else {

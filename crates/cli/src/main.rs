@@ -56,7 +56,11 @@ enum Commands {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Commands::Serve { config, events, control } => serve::run(config, events, control),
+        Commands::Serve {
+            config,
+            events,
+            control,
+        } => serve::run(config, events, control),
         Commands::Status { control, json } => control::print_status(control, json),
         Commands::Reregister { account, control } => control::reregister(control, account),
         Commands::CheckConfig { config } => serve::check_config(config),

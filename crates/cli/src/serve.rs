@@ -30,7 +30,11 @@ fn load(path: Option<PathBuf>) -> Result<Config, ExitCode> {
 pub fn check_config(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     match load(path) {
         Ok(config) => {
-            let source = config.source.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in defaults".into());
+            let source = config
+                .source
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "built-in defaults".into());
             println!("{source}: ok, {} account(s)", config.accounts.len());
             Ok(ExitCode::SUCCESS)
         }
@@ -40,7 +44,9 @@ pub fn check_config(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 
 pub fn set_password(account: &str) -> anyhow::Result<ExitCode> {
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']);
     anyhow::ensure!(!password.is_empty(), "empty password");
     secrets::store_password(account, password)?;
@@ -48,7 +54,11 @@ pub fn set_password(account: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn run(config: Option<PathBuf>, print_events: bool, control: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    config: Option<PathBuf>,
+    print_events: bool,
+    control: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let config = match load(config) {
         Ok(c) => c,
         Err(code) => return Ok(code),
@@ -62,8 +72,14 @@ pub fn run(config: Option<PathBuf>, print_events: bool, control: Option<PathBuf>
     runtime.block_on(serve(config, print_events, control))
 }
 
-async fn serve(config: Config, print_events: bool, control: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let (phone, events) = Phone::start(&config).await.context("cannot start the phone")?;
+async fn serve(
+    config: Config,
+    print_events: bool,
+    control: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let (phone, events) = Phone::start(&config)
+        .await
+        .context("cannot start the phone")?;
     info!(sip = %phone.sip_address(), accounts = config.accounts.len(), "dialtone running");
     let printer = print_events.then(|| tokio::spawn(print(events)));
     let socket = control::socket_path(control)?;
@@ -86,13 +102,17 @@ async fn print(mut events: broadcast::Receiver<Envelope>) {
     loop {
         match events.recv().await {
             Ok(envelope) => {
-                let Ok(line) = serde_json::to_string(&envelope) else { continue };
+                let Ok(line) = serde_json::to_string(&envelope) else {
+                    continue;
+                };
                 let mut out = std::io::stdout().lock();
                 if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
                     return; // stdout closed
                 }
             }
-            Err(broadcast::error::RecvError::Lagged(n)) => warn!(missed = n, "event printer fell behind"),
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                warn!(missed = n, "event printer fell behind")
+            }
             Err(broadcast::error::RecvError::Closed) => return,
         }
     }

@@ -37,12 +37,19 @@ pub(crate) enum AccountInput {
     Enable,
     Disable,
     Reregister,
-    ConnectionLost { kind: TransportKind, remote: SocketAddr },
+    ConnectionLost {
+        kind: TransportKind,
+        remote: SocketAddr,
+    },
     Shutdown(oneshot::Sender<()>),
 }
 
 enum Internal {
-    Registered { cseq: u32, via: Option<SocketAddr>, result: Result<dialtone_sip::agent::RegisterOutcome, Failure> },
+    Registered {
+        cseq: u32,
+        via: Option<SocketAddr>,
+        result: Result<dialtone_sip::agent::RegisterOutcome, Failure>,
+    },
     KeepaliveDone(Result<(), Failure>),
 }
 
@@ -59,7 +66,15 @@ pub(crate) struct AccountTask {
 
 impl AccountTask {
     pub(crate) fn new(plan: AccountPlan, agent: UserAgent, events: EventBus) -> Self {
-        Self { plan, agent, events, local: None, public: None, keepalive_in_flight: false, shutting_down: None }
+        Self {
+            plan,
+            agent,
+            events,
+            local: None,
+            public: None,
+            keepalive_in_flight: false,
+            shutting_down: None,
+        }
     }
 
     pub(crate) async fn run(mut self, mut inputs: mpsc::Receiver<AccountInput>) {
@@ -67,9 +82,14 @@ impl AccountTask {
         if self.plan.status.enabled {
             self.plan.registration.register(std::time::Instant::now());
         } else {
-            self.publish(StateChange { state: RegistrationState::Unregistered, reason: Some("disabled".into()), expires_at: None });
+            self.publish(StateChange {
+                state: RegistrationState::Unregistered,
+                reason: Some("disabled".into()),
+                expires_at: None,
+            });
         }
-        let mut next_keepalive = Instant::now() + self.plan.keepalive.unwrap_or(Duration::from_secs(3600));
+        let mut next_keepalive =
+            Instant::now() + self.plan.keepalive.unwrap_or(Duration::from_secs(3600));
         let mut next_address_check = Instant::now() + self.plan.address_check;
         loop {
             self.flush(&internal_tx);
@@ -140,28 +160,40 @@ impl AccountTask {
     fn handle_internal(&mut self, msg: Internal) {
         let now = std::time::Instant::now();
         match msg {
-            Internal::Registered { cseq, via, result: Ok(outcome) } => {
+            Internal::Registered {
+                cseq,
+                via,
+                result: Ok(outcome),
+            } => {
                 self.local = via.or(self.local);
                 let status = outcome.response.status;
                 let nat = (200..300).contains(&status)
                     && self.plan.target.kind == TransportKind::Udp
                     && outcome.seen_at.is_some()
                     && outcome.seen_at != self.public;
-                self.plan.registration.handle_response(now, cseq, &outcome.response);
+                self.plan
+                    .registration
+                    .handle_response(now, cseq, &outcome.response);
                 if nat {
                     info!(account = %self.plan.status.id, seen_at = ?outcome.seen_at, "registrar sees us behind NAT; registering the public address");
                     self.public = outcome.seen_at;
                     self.plan.registration.handle_contact_changed(now);
                 }
             }
-            Internal::Registered { cseq, result: Err(failure), .. } => {
+            Internal::Registered {
+                cseq,
+                result: Err(failure),
+                ..
+            } => {
                 self.plan.registration.handle_failure(now, cseq, &failure);
             }
             Internal::KeepaliveDone(result) => {
                 self.keepalive_in_flight = false;
                 if let Err(failure) = result {
                     let reason = match failure {
-                        Failure::Timeout => "the registrar stopped answering keep-alives".to_string(),
+                        Failure::Timeout => {
+                            "the registrar stopped answering keep-alives".to_string()
+                        }
                         Failure::Transport(msg) => format!("keep-alive failed: {msg}"),
                     };
                     warn!(account = %self.plan.status.id, %reason);
@@ -191,13 +223,23 @@ impl AccountTask {
         let timers = register_timers(self.plan.register_timeout);
         tokio::spawn(async move {
             let via = agent.local_addr_for(&target, &tls).await.ok();
-            let result = agent.register(&target, &tls, &binding, contact, &request, &timers).await;
-            let _ = internal.send(Internal::Registered { cseq: request.cseq, via, result }).await;
+            let result = agent
+                .register(&target, &tls, &binding, contact, &request, &timers)
+                .await;
+            let _ = internal
+                .send(Internal::Registered {
+                    cseq: request.cseq,
+                    via,
+                    result,
+                })
+                .await;
         });
     }
 
     fn start_keepalive(&mut self, internal: &mpsc::Sender<Internal>) {
-        if self.keepalive_in_flight || self.plan.registration.state() != RegistrationState::Registered {
+        if self.keepalive_in_flight
+            || self.plan.registration.state() != RegistrationState::Registered
+        {
             return;
         }
         self.keepalive_in_flight = true;
@@ -208,12 +250,18 @@ impl AccountTask {
         let internal = internal.clone();
         // UDP: an OPTIONS proves the registrar is alive and refreshes the NAT mapping.
         // TCP/TLS: a CRLF keep-alive; a dead connection is reported by the transport.
-        let timers = Timers { timer_f: self.plan.keepalive_timeout, ..Timers::default() };
+        let timers = Timers {
+            timer_f: self.plan.keepalive_timeout,
+            ..Timers::default()
+        };
         tokio::spawn(async move {
             let result = if target.kind.is_reliable() {
                 agent.keepalive(&target).await
             } else {
-                agent.ping(&target, &tls, &binding, &timers).await.map(|_| ())
+                agent
+                    .ping(&target, &tls, &binding, &timers)
+                    .await
+                    .map(|_| ())
             };
             let _ = internal.send(Internal::KeepaliveDone(result)).await;
         });
@@ -222,15 +270,23 @@ impl AccountTask {
     /// A network change shows as a different local address towards the registrar.
     async fn check_address(&mut self) {
         let Some(previous) = self.local else { return };
-        if self.plan.target.kind.is_reliable() || self.plan.registration.state() != RegistrationState::Registered {
+        if self.plan.target.kind.is_reliable()
+            || self.plan.registration.state() != RegistrationState::Registered
+        {
             return;
         }
-        if let Ok(now_local) = self.agent.local_addr_for(&self.plan.target, &self.plan.tls).await {
+        if let Ok(now_local) = self
+            .agent
+            .local_addr_for(&self.plan.target, &self.plan.tls)
+            .await
+        {
             if now_local != previous {
                 info!(account = %self.plan.status.id, %previous, now = %now_local, "local address changed; registering the new contact");
                 self.local = Some(now_local);
                 self.public = None;
-                self.plan.registration.handle_contact_changed(std::time::Instant::now());
+                self.plan
+                    .registration
+                    .handle_contact_changed(std::time::Instant::now());
             }
         }
     }
@@ -246,11 +302,12 @@ impl AccountTask {
         status.expires_at = expires_at;
         info!(account = %status.id, state = ?change.state, reason = change.reason.as_deref().unwrap_or(""), "registration");
         self.events.publish_status(status.clone());
-        self.events.emit(Event::RegistrationChanged(RegistrationChanged {
-            account_id: status.id.clone(),
-            state: change.state,
-            reason: change.reason,
-            expires_at,
-        }));
+        self.events
+            .emit(Event::RegistrationChanged(RegistrationChanged {
+                account_id: status.id.clone(),
+                state: change.state,
+                reason: change.reason,
+                expires_at,
+            }));
     }
 }

@@ -8,8 +8,14 @@ pub enum EngineError {
     #[error(transparent)]
     Sip(#[from] SipError),
     #[error("account `{account}`: cannot resolve `{host}`: {message}")]
-    Resolve { account: String, host: String, message: String },
-    #[error("account `{account}`: transport `{transport}` is not supported yet (use udp, tcp or tls)")]
+    Resolve {
+        account: String,
+        host: String,
+        message: String,
+    },
+    #[error(
+        "account `{account}`: transport `{transport}` is not supported yet (use udp, tcp or tls)"
+    )]
     UnsupportedTransport { account: String, transport: String },
     #[error("no account `{0}`")]
     UnknownAccount(String),

@@ -19,7 +19,10 @@ pub(crate) struct EventBus {
 impl EventBus {
     pub(crate) fn new() -> Self {
         let (sender, _) = broadcast::channel(EVENT_BACKLOG);
-        Self { sender, accounts: Arc::new(Mutex::new(BTreeMap::new())) }
+        Self {
+            sender,
+            accounts: Arc::new(Mutex::new(BTreeMap::new())),
+        }
     }
 
     pub(crate) fn emit(&self, event: Event) {
@@ -38,7 +41,9 @@ impl EventBus {
     }
 
     pub(crate) fn accounts(&self, order: &[String]) -> Vec<AccountStatus> {
-        let Ok(map) = self.accounts.lock() else { return Vec::new() };
+        let Ok(map) = self.accounts.lock() else {
+            return Vec::new();
+        };
         order.iter().filter_map(|id| map.get(id).cloned()).collect()
     }
 }

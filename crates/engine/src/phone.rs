@@ -5,7 +5,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dialtone_api::{AccountStatus, Command, Envelope, Event, RegistrationChanged, RegistrationState, Status, LOCAL_ACCOUNT_ID};
+use dialtone_api::{
+    AccountStatus, Command, Envelope, Event, RegistrationChanged, RegistrationState, Status,
+    LOCAL_ACCOUNT_ID,
+};
 use dialtone_sip::agent::{AgentEvent, AgentSettings, StrayPolicy as SipStrayPolicy, UserAgent};
 use dialtone_sip::digest::Password;
 use dialtone_sip::registration::{Registration, RegistrationSettings};
@@ -43,13 +46,19 @@ struct Inner {
 impl Phone {
     /// Binds the SIP sockets and starts every account. The receiver returned is subscribed
     /// before anything happens, so it sees every event from the first one.
-    pub async fn start(config: &Config) -> Result<(Phone, broadcast::Receiver<Envelope>), EngineError> {
+    pub async fn start(
+        config: &Config,
+    ) -> Result<(Phone, broadcast::Receiver<Envelope>), EngineError> {
         let events = EventBus::new();
         let first_subscriber = events.subscribe();
         let settings = AgentSettings {
             listen: config.sip.listen,
             port: config.sip.port,
-            user_agent: config.sip.user_agent.clone().unwrap_or_else(|| format!("Dialtone/{}", env!("CARGO_PKG_VERSION"))),
+            user_agent: config
+                .sip
+                .user_agent
+                .clone()
+                .unwrap_or_else(|| format!("Dialtone/{}", env!("CARGO_PKG_VERSION"))),
             stray: match config.sip.stray_requests {
                 StrayPolicy::Reject => SipStrayPolicy::Reject,
                 StrayPolicy::Drop => SipStrayPolicy::Drop,
@@ -86,7 +95,14 @@ impl Phone {
             order.push(id.clone());
             accounts.insert(id, tx);
         }
-        let phone = Phone { inner: Arc::new(Inner { events, agent, accounts, order }) };
+        let phone = Phone {
+            inner: Arc::new(Inner {
+                events,
+                agent,
+                accounts,
+                order,
+            }),
+        };
         tokio::spawn(phone.clone().forward_agent_events(agent_events));
         Ok((phone, first_subscriber))
     }
@@ -114,7 +130,11 @@ impl Phone {
             Command::Reregister { account_id } => (account_id, AccountInput::Reregister),
             other => return Err(EngineError::Unsupported(format!("{other:?}"))),
         };
-        let sender = self.inner.accounts.get(&id).ok_or_else(|| EngineError::UnknownAccount(id.clone()))?;
+        let sender = self
+            .inner
+            .accounts
+            .get(&id)
+            .ok_or_else(|| EngineError::UnknownAccount(id.clone()))?;
         sender.send(input).await.map_err(|_| EngineError::Stopped)
     }
 
@@ -136,7 +156,10 @@ impl Phone {
             }
         };
         if tokio::time::timeout(within, all).await.is_err() {
-            warn!(?within, "not every account confirmed its unregistration in time");
+            warn!(
+                ?within,
+                "not every account confirmed its unregistration in time"
+            );
         }
         self.inner.agent.shutdown();
     }
@@ -145,7 +168,9 @@ impl Phone {
         while let Some(event) = events.recv().await {
             if let AgentEvent::ConnectionLost { kind, remote, .. } = event {
                 for sender in self.inner.accounts.values() {
-                    let _ = sender.send(AccountInput::ConnectionLost { kind, remote }).await;
+                    let _ = sender
+                        .send(AccountInput::ConnectionLost { kind, remote })
+                        .await;
                 }
             }
         }
@@ -161,29 +186,43 @@ fn local_account(config: &Config, addr: SocketAddr) -> AccountStatus {
         transport: "udp".into(),
         enabled: true,
         state: RegistrationState::Registered,
-        reason: Some(format!("local account: no registrar; call and be called directly at {aor}")),
+        reason: Some(format!(
+            "local account: no registrar; call and be called directly at {aor}"
+        )),
         expires_at: None,
     }
 }
 
-fn transport_kind(account: &AccountConfig, transport: Transport) -> Result<TransportKind, EngineError> {
+fn transport_kind(
+    account: &AccountConfig,
+    transport: Transport,
+) -> Result<TransportKind, EngineError> {
     match transport {
         Transport::Udp => Ok(TransportKind::Udp),
         Transport::Tcp => Ok(TransportKind::Tcp),
         Transport::Tls => Ok(TransportKind::Tls),
-        other => Err(EngineError::UnsupportedTransport { account: account.id.clone(), transport: other.to_string() }),
+        other => Err(EngineError::UnsupportedTransport {
+            account: account.id.clone(),
+            transport: other.to_string(),
+        }),
     }
 }
 
-async fn resolve(account: &AccountConfig, host: &str, port: u16) -> Result<SocketAddr, EngineError> {
+async fn resolve(
+    account: &AccountConfig,
+    host: &str,
+    port: u16,
+) -> Result<SocketAddr, EngineError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }
-    let mut addrs = tokio::net::lookup_host((host, port)).await.map_err(|source| EngineError::Resolve {
-        account: account.id.clone(),
-        host: host.to_string(),
-        message: source.to_string(),
-    })?;
+    let mut addrs = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|source| EngineError::Resolve {
+            account: account.id.clone(),
+            host: host.to_string(),
+            message: source.to_string(),
+        })?;
     addrs.next().ok_or_else(|| EngineError::Resolve {
         account: account.id.clone(),
         host: host.to_string(),
@@ -191,24 +230,53 @@ async fn resolve(account: &AccountConfig, host: &str, port: u16) -> Result<Socke
     })
 }
 
-async fn plan_account(config: &Config, account: &AccountConfig, agent: &UserAgent) -> Result<AccountPlan, EngineError> {
+async fn plan_account(
+    config: &Config,
+    account: &AccountConfig,
+    agent: &UserAgent,
+) -> Result<AccountPlan, EngineError> {
     let (host, port, transport, route) = match &account.proxy {
         Some(proxy) => {
-            let transport = proxy.transport.unwrap_or(if proxy.secure { Transport::Tls } else { account.transport });
+            let transport = proxy.transport.unwrap_or(if proxy.secure {
+                Transport::Tls
+            } else {
+                account.transport
+            });
             let port = proxy.port.unwrap_or(transport.default_port());
             let host = proxy.host.clone();
             let kind = transport_kind(account, transport)?;
-            let param = kind.uri_param().map(|t| format!(";transport={t}")).unwrap_or_default();
-            let bracketed = if host.contains(':') { format!("[{host}]") } else { host.clone() };
+            let param = kind
+                .uri_param()
+                .map(|t| format!(";transport={t}"))
+                .unwrap_or_default();
+            let bracketed = if host.contains(':') {
+                format!("[{host}]")
+            } else {
+                host.clone()
+            };
             let route = format!("<sip:{bracketed}:{port}{param};lr>");
             (host, port, transport, Some(route))
         }
-        None => (account.domain.host.clone(), account.domain.port.unwrap_or(account.transport.default_port()), account.transport, None),
+        None => (
+            account.domain.host.clone(),
+            account
+                .domain
+                .port
+                .unwrap_or(account.transport.default_port()),
+            account.transport,
+            None,
+        ),
     };
     let kind = transport_kind(account, transport)?;
     let addr = resolve(account, &host, port).await?;
-    let target = Target { kind, addr, tls_name: (kind == TransportKind::Tls).then(|| host.clone()) };
-    let tls = TlsSettings { extra_ca_file: account.tls_ca_file.clone() };
+    let target = Target {
+        kind,
+        addr,
+        tls_name: (kind == TransportKind::Tls).then(|| host.clone()),
+    };
+    let tls = TlsSettings {
+        extra_ca_file: account.tls_ca_file.clone(),
+    };
 
     let password = match secrets::password_for(account) {
         Ok(p) => Some(Password::new(p)),
@@ -239,7 +307,9 @@ async fn plan_account(config: &Config, account: &AccountConfig, agent: &UserAgen
         user_agent: agent.user_agent().to_string(),
         route,
     };
-    let keepalive = account.keepalive_interval.unwrap_or(config.sip.keepalive_interval);
+    let keepalive = account
+        .keepalive_interval
+        .unwrap_or(config.sip.keepalive_interval);
     info!(account = %account.id, target = %addr, transport = kind.via_name(), "account configured");
     Ok(AccountPlan {
         status: AccountStatus {

@@ -38,9 +38,17 @@ pub struct AgentSettings {
 #[non_exhaustive]
 pub enum AgentEvent {
     /// A TCP/TLS connection went away.
-    ConnectionLost { kind: TransportKind, remote: SocketAddr, reason: String },
+    ConnectionLost {
+        kind: TransportKind,
+        remote: SocketAddr,
+        reason: String,
+    },
     /// A request from an untrusted source was refused or dropped.
-    StrayRequest { method: String, source: SocketAddr, answered: bool },
+    StrayRequest {
+        method: String,
+        source: SocketAddr,
+        answered: bool,
+    },
 }
 
 /// The outcome of one REGISTER exchange.
@@ -65,7 +73,9 @@ pub struct UserAgent {
 
 impl UserAgent {
     /// Binds the listening sockets and starts dispatching what arrives.
-    pub async fn start(settings: AgentSettings) -> Result<(UserAgent, mpsc::Receiver<AgentEvent>), SipError> {
+    pub async fn start(
+        settings: AgentSettings,
+    ) -> Result<(UserAgent, mpsc::Receiver<AgentEvent>), SipError> {
         let (transports, inbound) = Transports::bind(settings.listen, settings.port).await?;
         // Connections are opened with each account's TLS settings by `local_addr_for` before a
         // transaction sends on them, so the transactions' own default is only a fallback.
@@ -99,8 +109,15 @@ impl UserAgent {
 
     /// The local address requests to `target` leave from (opens a TCP/TLS connection if
     /// needed).
-    pub async fn local_addr_for(&self, target: &Target, tls: &TlsSettings) -> Result<SocketAddr, Failure> {
-        self.transports.local_addr_for(target, tls).await.map_err(|e| Failure::Transport(e.to_string()))
+    pub async fn local_addr_for(
+        &self,
+        target: &Target,
+        tls: &TlsSettings,
+    ) -> Result<SocketAddr, Failure> {
+        self.transports
+            .local_addr_for(target, tls)
+            .await
+            .map_err(|e| Failure::Transport(e.to_string()))
     }
 
     /// Runs one REGISTER transaction.
@@ -117,23 +134,40 @@ impl UserAgent {
         let contact = contact.unwrap_or(via);
         let message = wire::register_request(binding, via, contact, request, &wire::new_branch())
             .map_err(|e| Failure::Transport(e.to_string()))?;
-        let response = self.transactions.request(target, message, timers).await.map_err(failure)?;
+        let response = self
+            .transactions
+            .request(target, message, timers)
+            .await
+            .map_err(failure)?;
         let (response, seen_at) = wire::read_register_response(&response, contact);
         Ok(RegisterOutcome { response, seen_at })
     }
 
     /// Sends an OPTIONS and waits for any final response: proof that the server is alive.
-    pub async fn ping(&self, target: &Target, tls: &TlsSettings, binding: &RegisterBinding, timers: &Timers) -> Result<u16, Failure> {
+    pub async fn ping(
+        &self,
+        target: &Target,
+        tls: &TlsSettings,
+        binding: &RegisterBinding,
+        timers: &Timers,
+    ) -> Result<u16, Failure> {
         let via = self.local_addr_for(target, tls).await?;
         let message = wire::options_request(binding, via, 1, &wire::new_branch())
             .map_err(|e| Failure::Transport(e.to_string()))?;
-        let response = self.transactions.request(target, message, timers).await.map_err(failure)?;
+        let response = self
+            .transactions
+            .request(target, message, timers)
+            .await
+            .map_err(failure)?;
         Ok(response.status_code.code())
     }
 
     /// A CRLF keep-alive on the connection to `target` (TCP/TLS), or a CRLF datagram (UDP).
     pub async fn keepalive(&self, target: &Target) -> Result<(), Failure> {
-        self.transports.send_keepalive(target).await.map_err(|e| Failure::Transport(e.to_string()))
+        self.transports
+            .send_keepalive(target)
+            .await
+            .map_err(|e| Failure::Transport(e.to_string()))
     }
 
     /// Forgets the connection to `target`, so that the next request opens a fresh one.
@@ -145,23 +179,50 @@ impl UserAgent {
         self.transports.shutdown();
     }
 
-    async fn dispatch(self, mut inbound: mpsc::Receiver<TransportEvent>, events: mpsc::Sender<AgentEvent>) {
+    async fn dispatch(
+        self,
+        mut inbound: mpsc::Receiver<TransportEvent>,
+        events: mpsc::Sender<AgentEvent>,
+    ) {
         while let Some(event) = inbound.recv().await {
             match event {
-                TransportEvent::Message { message: SipMessage::Response(response), source, .. } => {
+                TransportEvent::Message {
+                    message: SipMessage::Response(response),
+                    source,
+                    ..
+                } => {
                     if let Some(stray) = self.transactions.handle_response(response) {
                         debug!(%source, status = stray.status_code.code(), "response matches no transaction");
                     }
                 }
-                TransportEvent::Message { message: SipMessage::Request(request), source, kind, .. } => {
+                TransportEvent::Message {
+                    message: SipMessage::Request(request),
+                    source,
+                    kind,
+                    ..
+                } => {
                     self.handle_request(request, source, kind, &events).await;
                 }
-                TransportEvent::Malformed { source, kind, error } => {
+                TransportEvent::Malformed {
+                    source,
+                    kind,
+                    error,
+                } => {
                     warn!(%source, transport = kind.via_name(), %error, "malformed SIP message ignored");
                 }
-                TransportEvent::ConnectionClosed { kind, remote, reason } => {
+                TransportEvent::ConnectionClosed {
+                    kind,
+                    remote,
+                    reason,
+                } => {
                     self.transactions.handle_connection_closed(kind, remote);
-                    let _ = events.send(AgentEvent::ConnectionLost { kind, remote, reason }).await;
+                    let _ = events
+                        .send(AgentEvent::ConnectionLost {
+                            kind,
+                            remote,
+                            reason,
+                        })
+                        .await;
                 }
             }
         }
@@ -174,7 +235,13 @@ impl UserAgent {
         }
     }
 
-    async fn handle_request(&self, request: Request, source: SocketAddr, kind: TransportKind, events: &mpsc::Sender<AgentEvent>) {
+    async fn handle_request(
+        &self,
+        request: Request,
+        source: SocketAddr,
+        kind: TransportKind,
+        events: &mpsc::Sender<AgentEvent>,
+    ) {
         let method = request.method.to_string();
         if request.method == Method::Ack {
             return; // ACKs to our final responses need no answer
@@ -183,36 +250,81 @@ impl UserAgent {
             let answered = self.settings.stray == StrayPolicy::Reject;
             info!(%source, %method, answered, "request from an unknown source refused (not an account's registrar or proxy)");
             if answered {
-                self.reply(&request, source, kind, 403, "Forbidden", vec![]).await;
+                self.reply(&request, source, kind, 403, "Forbidden", vec![])
+                    .await;
             }
-            let _ = events.send(AgentEvent::StrayRequest { method, source, answered }).await;
+            let _ = events
+                .send(AgentEvent::StrayRequest {
+                    method,
+                    source,
+                    answered,
+                })
+                .await;
             return;
         }
         match request.method {
             Method::Options => {
-                let allow = Header::Allow("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, UPDATE".into());
+                let allow = Header::Allow(
+                    "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, UPDATE".into(),
+                );
                 let accept = Header::Accept("application/sdp".into());
-                self.reply(&request, source, kind, 200, "OK", vec![allow, accept]).await;
+                self.reply(&request, source, kind, 200, "OK", vec![allow, accept])
+                    .await;
             }
             Method::Invite => {
                 // Calls arrive with the call layer; until then say so instead of ringing.
-                self.reply(&request, source, kind, 480, "Temporarily Unavailable", vec![]).await;
+                self.reply(
+                    &request,
+                    source,
+                    kind,
+                    480,
+                    "Temporarily Unavailable",
+                    vec![],
+                )
+                .await;
             }
             Method::Cancel | Method::Bye => {
-                self.reply(&request, source, kind, 481, "Call/Transaction Does Not Exist", vec![]).await;
+                self.reply(
+                    &request,
+                    source,
+                    kind,
+                    481,
+                    "Call/Transaction Does Not Exist",
+                    vec![],
+                )
+                .await;
             }
-            _ => self.reply(&request, source, kind, 501, "Not Implemented", vec![]).await,
+            _ => {
+                self.reply(&request, source, kind, 501, "Not Implemented", vec![])
+                    .await
+            }
         }
     }
 
     /// Answers to the source of the request; RFC 3581: `rport` makes that the packet's source.
-    async fn reply(&self, request: &Request, source: SocketAddr, kind: TransportKind, status: u16, reason: &str, extra: Vec<Header>) {
+    async fn reply(
+        &self,
+        request: &Request,
+        source: SocketAddr,
+        kind: TransportKind,
+        status: u16,
+        reason: &str,
+        extra: Vec<Header>,
+    ) {
         if request.via_header().is_err() {
             return; // nowhere to send it
         }
         let response = wire::response_to(request, status, reason, extra);
-        let target = Target { kind, addr: source, tls_name: None };
-        if let Err(e) = self.transports.send(&target, &TlsSettings::default(), &response.to_bytes()).await {
+        let target = Target {
+            kind,
+            addr: source,
+            tls_name: None,
+        };
+        if let Err(e) = self
+            .transports
+            .send(&target, &TlsSettings::default(), &response.to_bytes())
+            .await
+        {
             debug!(%source, error = %e, "could not answer request");
         }
     }
@@ -228,5 +340,8 @@ fn failure(e: TransactionError) -> Failure {
 /// Timers for the REGISTER transactions: RFC 3261 defaults, with Timer F shortened so that
 /// a dead registrar is noticed in seconds rather than 32 s.
 pub fn register_timers(timer_f: Duration) -> Timers {
-    Timers { timer_f, ..Timers::default() }
+    Timers {
+        timer_f,
+        ..Timers::default()
+    }
 }

@@ -19,7 +19,11 @@ const BRANCH_COOKIE: &str = "z9hG4bK";
 
 /// A random token of `len` alphanumerics (tags, Call-IDs, branches).
 pub fn random_token(len: usize) -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 pub fn new_branch() -> String {
@@ -62,7 +66,10 @@ pub fn contact_uri(user: &str, addr: SocketAddr, transport: TransportKind) -> St
 }
 
 fn uri(text: &str) -> Result<Uri, WireError> {
-    Uri::try_from(text).map_err(|e| WireError::BadUri { uri: text.to_string(), message: e.to_string() })
+    Uri::try_from(text).map_err(|e| WireError::BadUri {
+        uri: text.to_string(),
+        message: e.to_string(),
+    })
 }
 
 fn quoted(name: &str) -> String {
@@ -81,33 +88,60 @@ pub fn register_request(
     register: &RegisterRequest,
     branch: &str,
 ) -> Result<Request, WireError> {
-    let display = binding.display_name.as_deref().map(quoted).unwrap_or_default();
+    let display = binding
+        .display_name
+        .as_deref()
+        .map(quoted)
+        .unwrap_or_default();
     let mut headers = Headers::default();
     headers.push(Header::Via(
-        format!("SIP/2.0/{} {};branch={branch};rport", binding.transport.via_name(), host_port(via)).into(),
+        format!(
+            "SIP/2.0/{} {};branch={branch};rport",
+            binding.transport.via_name(),
+            host_port(via)
+        )
+        .into(),
     ));
     if let Some(route) = &binding.route {
         headers.push(Header::Route(route.clone().into()));
     }
     headers.push(Header::MaxForwards("70".into()));
-    headers.push(Header::From(format!("{display}<{}>;tag={}", binding.aor, binding.from_tag).into()));
+    headers.push(Header::From(
+        format!("{display}<{}>;tag={}", binding.aor, binding.from_tag).into(),
+    ));
     headers.push(Header::To(format!("{display}<{}>", binding.aor).into()));
     headers.push(Header::CallId(binding.call_id.clone().into()));
     headers.push(Header::CSeq(format!("{} REGISTER", register.cseq).into()));
     headers.push(Header::Contact(
-        format!("<{}>", contact_uri(&binding.contact_user, contact, binding.transport)).into(),
+        format!(
+            "<{}>",
+            contact_uri(&binding.contact_user, contact, binding.transport)
+        )
+        .into(),
     ));
     headers.push(Header::Expires(register.expires.to_string().into()));
     if let Some((header, value)) = &register.authorization {
         headers.push(match header {
-            crate::registration::AuthHeader::Authorization => Header::Authorization(value.clone().into()),
-            crate::registration::AuthHeader::ProxyAuthorization => Header::ProxyAuthorization(value.clone().into()),
+            crate::registration::AuthHeader::Authorization => {
+                Header::Authorization(value.clone().into())
+            }
+            crate::registration::AuthHeader::ProxyAuthorization => {
+                Header::ProxyAuthorization(value.clone().into())
+            }
         });
     }
-    headers.push(Header::Allow("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, UPDATE".into()));
+    headers.push(Header::Allow(
+        "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, UPDATE".into(),
+    ));
     headers.push(Header::UserAgent(binding.user_agent.clone().into()));
     headers.push(Header::ContentLength("0".into()));
-    Ok(Request { method: Method::Register, uri: uri(&binding.request_uri)?, version: Version::V2, headers, body: vec![] })
+    Ok(Request {
+        method: Method::Register,
+        uri: uri(&binding.request_uri)?,
+        version: Version::V2,
+        headers,
+        body: vec![],
+    })
 }
 
 /// An out-of-dialog OPTIONS, used to probe that a registrar still answers over UDP.
@@ -119,34 +153,65 @@ pub fn options_request(
 ) -> Result<Request, WireError> {
     let mut headers = Headers::default();
     headers.push(Header::Via(
-        format!("SIP/2.0/{} {};branch={branch};rport", binding.transport.via_name(), host_port(via)).into(),
+        format!(
+            "SIP/2.0/{} {};branch={branch};rport",
+            binding.transport.via_name(),
+            host_port(via)
+        )
+        .into(),
     ));
     if let Some(route) = &binding.route {
         headers.push(Header::Route(route.clone().into()));
     }
     headers.push(Header::MaxForwards("70".into()));
-    headers.push(Header::From(format!("<{}>;tag={}", binding.aor, random_token(10)).into()));
+    headers.push(Header::From(
+        format!("<{}>;tag={}", binding.aor, random_token(10)).into(),
+    ));
     headers.push(Header::To(format!("<{}>", binding.request_uri).into()));
     headers.push(Header::CallId(random_token(24).into()));
     headers.push(Header::CSeq(format!("{cseq} OPTIONS").into()));
     headers.push(Header::UserAgent(binding.user_agent.clone().into()));
     headers.push(Header::ContentLength("0".into()));
-    Ok(Request { method: Method::Options, uri: uri(&binding.request_uri)?, version: Version::V2, headers, body: vec![] })
+    Ok(Request {
+        method: Method::Options,
+        uri: uri(&binding.request_uri)?,
+        version: Version::V2,
+        headers,
+        body: vec![],
+    })
 }
 
 /// What the registration state machine needs from a REGISTER response, and the address the
 /// registrar saw us at (`received`/`rport` of our Via), when it differs from `contact`.
-pub fn read_register_response(response: &Response, contact: SocketAddr) -> (RegisterResponse, Option<SocketAddr>) {
+pub fn read_register_response(
+    response: &Response,
+    contact: SocketAddr,
+) -> (RegisterResponse, Option<SocketAddr>) {
     let status = response.status_code.code();
-    let reason = response.reason_phrase().map(str::to_string).unwrap_or_else(|| response.status_code.text().to_string());
-    let mut out = RegisterResponse { status, reason, ..Default::default() };
+    let reason = response
+        .reason_phrase()
+        .map(str::to_string)
+        .unwrap_or_else(|| response.status_code.text().to_string());
+    let mut out = RegisterResponse {
+        status,
+        reason,
+        ..Default::default()
+    };
     for header in response.headers.iter() {
         match header {
-            Header::WwwAuthenticate(v) if status == 401 => out.challenges.push(v.value().to_string()),
-            Header::ProxyAuthenticate(v) if status == 407 => out.challenges.push(v.value().to_string()),
+            Header::WwwAuthenticate(v) if status == 401 => {
+                out.challenges.push(v.value().to_string())
+            }
+            Header::ProxyAuthenticate(v) if status == 407 => {
+                out.challenges.push(v.value().to_string())
+            }
             Header::MinExpires(v) => out.min_expires = v.value().trim().parse().ok(),
             Header::RetryAfter(v) => {
-                out.retry_after = v.value().split(|c: char| !c.is_ascii_digit()).next().and_then(|s| s.parse().ok())
+                out.retry_after = v
+                    .value()
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|s| s.parse().ok())
             }
             Header::Other(name, v) if name.eq_ignore_ascii_case("Min-Expires") => {
                 out.min_expires = v.trim().parse().ok()
@@ -164,13 +229,25 @@ pub fn read_register_response(response: &Response, contact: SocketAddr) -> (Regi
 /// the Expires header.
 fn granted_expires(response: &Response, contact: SocketAddr) -> Option<u32> {
     let ours = response.typed_contact_headers().ok().and_then(|contacts| {
-        contacts.into_iter().find(|c| contact_matches(&c.uri, contact)).and_then(|c| c.expires())
+        contacts
+            .into_iter()
+            .find(|c| contact_matches(&c.uri, contact))
+            .and_then(|c| c.expires())
     });
-    ours.or_else(|| response.expires_header().and_then(|e| e.value().trim().parse().ok()))
+    ours.or_else(|| {
+        response
+            .expires_header()
+            .and_then(|e| e.value().trim().parse().ok())
+    })
 }
 
 fn contact_matches(uri: &Uri, addr: SocketAddr) -> bool {
-    let port = uri.host_with_port.port.as_ref().map(|p| p.value().to_owned()).unwrap_or(5060);
+    let port = uri
+        .host_with_port
+        .port
+        .as_ref()
+        .map(|p| p.value().to_owned())
+        .unwrap_or(5060);
     let host = uri.host_with_port.host.to_string();
     let host = host.trim_start_matches('[').trim_end_matches(']');
     port == addr.port() && host.parse::<IpAddr>().ok() == Some(addr.ip())
@@ -194,13 +271,17 @@ pub fn response_to(request: &Request, status: u16, reason: &str, extra: Vec<Head
     let mut headers = Headers::default();
     for header in request.headers.iter() {
         match header {
-            Header::Via(_) | Header::From(_) | Header::CallId(_) | Header::CSeq(_) => headers.push(header.clone()),
+            Header::Via(_) | Header::From(_) | Header::CallId(_) | Header::CSeq(_) => {
+                headers.push(header.clone())
+            }
             Header::To(to) => {
                 let value = to.value();
                 if value.contains(";tag=") {
                     headers.push(header.clone());
                 } else {
-                    headers.push(Header::To(format!("{value};tag={}", random_token(10)).into()));
+                    headers.push(Header::To(
+                        format!("{value};tag={}", random_token(10)).into(),
+                    ));
                 }
             }
             _ => {}
@@ -210,5 +291,11 @@ pub fn response_to(request: &Request, status: u16, reason: &str, extra: Vec<Head
     headers.push(Header::ContentLength("0".into()));
     let status_code = StatusCode::from(status);
     let reason = (status_code.text() != reason).then(|| reason.to_string());
-    Response { status_code, version: Version::V2, headers, body: vec![], wire_reason: reason }
+    Response {
+        status_code,
+        version: Version::V2,
+        headers,
+        body: vec![],
+        wire_reason: reason,
+    }
 }

@@ -19,7 +19,12 @@ impl Backoff {
     /// `seed` makes the jitter reproducible in tests; the engine passes real randomness.
     pub fn new(min: Duration, max: Duration, seed: u64) -> Self {
         let min = min.max(Duration::from_millis(100));
-        Self { min, max: max.max(min), failures: 0, rng: StdRng::seed_from_u64(seed) }
+        Self {
+            min,
+            max: max.max(min),
+            failures: 0,
+            rng: StdRng::seed_from_u64(seed),
+        }
     }
 
     /// Records one more failure and returns how long to wait before the next attempt.

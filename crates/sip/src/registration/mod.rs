@@ -102,11 +102,20 @@ enum State {
     /// Not registered and not trying (start, disabled, after unregistering).
     Idle,
     /// A REGISTER is in flight. `bound_until` is the previous binding's expiry on a refresh.
-    Registering { bound_until: Option<Instant>, challenges_answered: u32 },
+    Registering {
+        bound_until: Option<Instant>,
+        challenges_answered: u32,
+    },
     /// Bound until `expires_at`; a refresh goes out at `refresh_at`.
-    Registered { expires_at: Instant, refresh_at: Instant },
+    Registered {
+        expires_at: Instant,
+        refresh_at: Instant,
+    },
     /// Waiting `retry_at` for the next attempt after a failure.
-    Backoff { retry_at: Instant, state: RegistrationState },
+    Backoff {
+        retry_at: Instant,
+        state: RegistrationState,
+    },
     /// The registrar refused our credentials; only `register()` leaves this state.
     AuthFailed,
     /// A REGISTER with Expires: 0 is in flight.
@@ -203,12 +212,18 @@ impl Registration {
     /// Our contact changed (network change, NAT mapping learnt from `received`/`rport`, a
     /// new TCP/TLS connection): register the new contact now.
     pub fn handle_contact_changed(&mut self, now: Instant) {
-        if matches!(self.state, State::Idle | State::AuthFailed | State::Unregistering) {
+        if matches!(
+            self.state,
+            State::Idle | State::AuthFailed | State::Unregistering
+        ) {
             return;
         }
         if let State::Registering { .. } = self.state {
             // The response to the REGISTER in flight is still handled; send one more after.
-            self.state = State::Backoff { retry_at: now, state: RegistrationState::Registering };
+            self.state = State::Backoff {
+                retry_at: now,
+                state: RegistrationState::Registering,
+            };
             return;
         }
         self.register(now);
@@ -239,9 +254,10 @@ impl Registration {
         }
         match self.state.clone() {
             State::Unregistering => self.finish_unregister(response),
-            State::Registering { bound_until, challenges_answered } => {
-                self.handle_register_response(now, bound_until, challenges_answered, response)
-            }
+            State::Registering {
+                bound_until,
+                challenges_answered,
+            } => self.handle_register_response(now, bound_until, challenges_answered, response),
             _ => {}
         }
     }
@@ -258,9 +274,15 @@ impl Registration {
         match self.state {
             State::Unregistering => {
                 self.state = State::Idle;
-                self.report(RegistrationState::Unregistered, Some(format!("unregister not confirmed: {reason}")), None);
+                self.report(
+                    RegistrationState::Unregistered,
+                    Some(format!("unregister not confirmed: {reason}")),
+                    None,
+                );
             }
-            State::Registering { .. } => self.retry_later(now, RegistrationState::Unreachable, reason, None),
+            State::Registering { .. } => {
+                self.retry_later(now, RegistrationState::Unreachable, reason, None)
+            }
             _ => {}
         }
     }
@@ -287,7 +309,10 @@ impl Registration {
     /// Time passed: refresh or retry when a deadline is due.
     pub fn handle_timeout(&mut self, now: Instant) {
         match self.state {
-            State::Registered { expires_at, refresh_at } if now >= refresh_at => {
+            State::Registered {
+                expires_at,
+                refresh_at,
+            } if now >= refresh_at => {
                 self.send_register(Some(expires_at), 0);
             }
             State::Backoff { retry_at, state } if now >= retry_at => {
@@ -328,7 +353,10 @@ impl Registration {
         match status {
             200..=299 => self.registered(now, response),
             401 | 407 => self.answer_challenge(now, bound_until, challenges_answered, response),
-            403 => self.auth_failed(format!("{status} {}: the registrar refused these credentials", response.reason)),
+            403 => self.auth_failed(format!(
+                "{status} {}: the registrar refused these credentials",
+                response.reason
+            )),
             423 => match response.min_expires {
                 Some(min) if min > self.expires => {
                     self.expires = min;
@@ -337,18 +365,28 @@ impl Registration {
                 _ => self.retry_later(
                     now,
                     RegistrationState::Error,
-                    format!("423 Interval Too Brief without a usable Min-Expires (asked {} s)", self.expires),
+                    format!(
+                        "423 Interval Too Brief without a usable Min-Expires (asked {} s)",
+                        self.expires
+                    ),
                     None,
                 ),
             },
             _ => {
-                let retry_after = response.retry_after.map(|s| Duration::from_secs(u64::from(s)));
+                let retry_after = response
+                    .retry_after
+                    .map(|s| Duration::from_secs(u64::from(s)));
                 let what = match status {
                     404 => "unknown user at this registrar",
                     408 | 480 | 500..=599 => "the registrar is unavailable",
                     _ => "the registrar rejected the registration",
                 };
-                self.retry_later(now, RegistrationState::Error, format!("{status} {}: {what}", response.reason), retry_after)
+                self.retry_later(
+                    now,
+                    RegistrationState::Error,
+                    format!("{status} {}: {what}", response.reason),
+                    retry_after,
+                )
             }
         }
     }
@@ -356,14 +394,22 @@ impl Registration {
     fn registered(&mut self, now: Instant, response: &RegisterResponse) {
         let granted = response.granted_expires.unwrap_or(self.expires);
         if granted == 0 {
-            self.retry_later(now, RegistrationState::Error, "the registrar granted no lifetime (expires=0)".into(), None);
+            self.retry_later(
+                now,
+                RegistrationState::Error,
+                "the registrar granted no lifetime (expires=0)".into(),
+                None,
+            );
             return;
         }
         let lifetime = Duration::from_secs(u64::from(granted));
         let expires_at = now + lifetime;
         let refresh_at = now + lifetime.mul_f64(REFRESH_SHARE);
         self.backoff.reset();
-        self.state = State::Registered { expires_at, refresh_at };
+        self.state = State::Registered {
+            expires_at,
+            refresh_at,
+        };
         let reason = (granted != self.expires).then(|| format!("registrar granted {granted} s"));
         self.report(RegistrationState::Registered, reason, Some(expires_at));
     }
@@ -379,23 +425,34 @@ impl Registration {
         let challenge = match choose_challenge(&values, self.settings.realm.as_deref()) {
             Ok(c) => c,
             Err(e) => {
-                let reason = format!("{} {}: cannot answer the challenge: {e}", response.status, response.reason);
+                let reason = format!(
+                    "{} {}: cannot answer the challenge: {e}",
+                    response.status, response.reason
+                );
                 self.retry_later(now, RegistrationState::Error, reason, None);
                 return;
             }
         };
         let Some(password) = self.settings.password.clone() else {
-            self.auth_failed("the registrar asks for a password and none is set for this account".into());
+            self.auth_failed(
+                "the registrar asks for a password and none is set for this account".into(),
+            );
             return;
         };
-        let header = if response.status == 407 { AuthHeader::ProxyAuthorization } else { AuthHeader::Authorization };
-        let same_nonce = self
-            .digest
-            .as_ref()
-            .is_some_and(|(_, d)| d.challenge().nonce == challenge.nonce && d.challenge().realm == challenge.realm);
+        let header = if response.status == 407 {
+            AuthHeader::ProxyAuthorization
+        } else {
+            AuthHeader::Authorization
+        };
+        let same_nonce = self.digest.as_ref().is_some_and(|(_, d)| {
+            d.challenge().nonce == challenge.nonce && d.challenge().realm == challenge.realm
+        });
         // Rejected credentials come back as a fresh challenge; only `stale=true` says the
         // password was right and the nonce merely old.
-        if rounds >= MAX_CHALLENGE_ROUNDS || (rounds >= 1 && !challenge.stale) || (same_nonce && rounds >= 1) {
+        if rounds >= MAX_CHALLENGE_ROUNDS
+            || (rounds >= 1 && !challenge.stale)
+            || (same_nonce && rounds >= 1)
+        {
             self.auth_failed(format!(
                 "{} {}: wrong user or password for realm \"{}\"",
                 response.status, response.reason, challenge.realm
@@ -408,7 +465,10 @@ impl Registration {
                 d.update(challenge);
             }
             _ => {
-                self.digest = Some((header, DigestClient::new(self.settings.auth_user.clone(), password, challenge)));
+                self.digest = Some((
+                    header,
+                    DigestClient::new(self.settings.auth_user.clone(), password, challenge),
+                ));
             }
         }
         self.send_register(bound_until, rounds + 1);
@@ -427,48 +487,87 @@ impl Registration {
             if let (Ok(challenge), Some(password)) = (challenge, self.settings.password.clone()) {
                 // Answer one challenge on the way out.
                 self.unregister_challenged = true;
-                let header = if response.status == 407 { AuthHeader::ProxyAuthorization } else { AuthHeader::Authorization };
-                self.digest = Some((header, DigestClient::new(self.settings.auth_user.clone(), password, challenge)));
+                let header = if response.status == 407 {
+                    AuthHeader::ProxyAuthorization
+                } else {
+                    AuthHeader::Authorization
+                };
+                self.digest = Some((
+                    header,
+                    DigestClient::new(self.settings.auth_user.clone(), password, challenge),
+                ));
                 self.push_register(0);
                 return;
             }
         }
         self.state = State::Idle;
-        let reason = (!(200..300).contains(&response.status))
-            .then(|| format!("unregister answered {} {}", response.status, response.reason));
+        let reason = (!(200..300).contains(&response.status)).then(|| {
+            format!(
+                "unregister answered {} {}",
+                response.status, response.reason
+            )
+        });
         self.report(RegistrationState::Unregistered, reason, None);
     }
 
-    fn retry_later(&mut self, now: Instant, state: RegistrationState, reason: String, at_least: Option<Duration>) {
+    fn retry_later(
+        &mut self,
+        now: Instant,
+        state: RegistrationState,
+        reason: String,
+        at_least: Option<Duration>,
+    ) {
         let delay = self.backoff.next_delay().max(at_least.unwrap_or_default());
-        self.state = State::Backoff { retry_at: now + delay, state };
+        self.state = State::Backoff {
+            retry_at: now + delay,
+            state,
+        };
         let reason = format!("{reason} (retry in {} s)", delay.as_secs_f64().ceil());
         self.report(state, Some(reason), None);
     }
 
     fn send_register(&mut self, bound_until: Option<Instant>, challenges_answered: u32) {
-        self.state = State::Registering { bound_until, challenges_answered };
+        self.state = State::Registering {
+            bound_until,
+            challenges_answered,
+        };
         self.push_register(self.expires);
     }
 
     fn push_register(&mut self, expires: u32) {
         self.cseq += 1;
         let authorization = self.authorize();
-        self.requests.push_back(RegisterRequest { cseq: self.cseq, expires, authorization });
+        self.requests.push_back(RegisterRequest {
+            cseq: self.cseq,
+            expires,
+            authorization,
+        });
     }
 
     fn authorize(&mut self) -> Option<(AuthHeader, String)> {
         let (header, digest) = self.digest.as_mut()?;
         let cnonce = format!("{:016x}", self.cnonce_rng.gen::<u64>());
-        Some((*header, digest.authorize("REGISTER", &self.settings.request_uri, &[], &cnonce)))
+        Some((
+            *header,
+            digest.authorize("REGISTER", &self.settings.request_uri, &[], &cnonce),
+        ))
     }
 
-    fn report(&mut self, state: RegistrationState, reason: Option<String>, expires_at: Option<Instant>) {
+    fn report(
+        &mut self,
+        state: RegistrationState,
+        reason: Option<String>,
+        expires_at: Option<Instant>,
+    ) {
         let key = (state, reason.clone());
         if self.last_reported.as_ref() == Some(&key) && expires_at.is_none() {
             return;
         }
         self.last_reported = Some(key);
-        self.events.push_back(StateChange { state, reason, expires_at });
+        self.events.push_back(StateChange {
+            state,
+            reason,
+            expires_at,
+        });
     }
 }

@@ -23,20 +23,31 @@ fn settings() -> RegistrationSettings {
 }
 
 fn ok(granted: u32) -> RegisterResponse {
-    RegisterResponse { status: 200, reason: "OK".into(), granted_expires: Some(granted), ..Default::default() }
+    RegisterResponse {
+        status: 200,
+        reason: "OK".into(),
+        granted_expires: Some(granted),
+        ..Default::default()
+    }
 }
 
 fn challenge(status: u16, values: &[&str]) -> RegisterResponse {
     RegisterResponse {
         status,
-        reason: if status == 401 { "Unauthorized".into() } else { "Proxy Authentication Required".into() },
+        reason: if status == 401 {
+            "Unauthorized".into()
+        } else {
+            "Proxy Authentication Required".into()
+        },
         challenges: values.iter().map(|v| v.to_string()).collect(),
         ..Default::default()
     }
 }
 
 fn states(reg: &mut Registration) -> Vec<S> {
-    std::iter::from_fn(|| reg.poll_event()).map(|e| e.state).collect()
+    std::iter::from_fn(|| reg.poll_event())
+        .map(|e| e.state)
+        .collect()
 }
 
 fn request(reg: &mut Registration) -> RegisterRequest {
@@ -47,7 +58,10 @@ fn request(reg: &mut Registration) -> RegisterRequest {
 }
 
 fn auth_value(req: &RegisterRequest) -> &str {
-    req.authorization.as_ref().map(|(_, v)| v.as_str()).unwrap_or("")
+    req.authorization
+        .as_ref()
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
 /// Registers through one 401 and a 200 granting `granted` seconds.
@@ -70,16 +84,28 @@ fn first_register_has_no_credentials_then_answers_the_strongest_challenge() {
     reg.register(now);
     assert_eq!(states(&mut reg), vec![S::Registering]);
     let r1 = request(&mut reg);
-    assert_eq!((r1.cseq, r1.expires, r1.authorization.clone()), (1, 600, None));
+    assert_eq!(
+        (r1.cseq, r1.expires, r1.authorization.clone()),
+        (1, 600, None)
+    );
 
     reg.handle_response(now, 1, &challenge(401, &[MD5, SHA]));
     let r2 = request(&mut reg);
     assert_eq!(r2.cseq, 2);
-    let (header, value) = r2.authorization.clone().unwrap_or((AuthHeader::ProxyAuthorization, String::new()));
+    let (header, value) = r2
+        .authorization
+        .clone()
+        .unwrap_or((AuthHeader::ProxyAuthorization, String::new()));
     assert_eq!(header, AuthHeader::Authorization);
     assert!(value.contains("algorithm=SHA-256"), "{value}");
-    assert!(value.contains(r#"nonce="n-sha""#) && value.contains("nc=00000001"), "{value}");
-    assert!(value.contains(r#"uri="sip:127.0.0.1""#) && value.contains(r#"username="1001""#), "{value}");
+    assert!(
+        value.contains(r#"nonce="n-sha""#) && value.contains("nc=00000001"),
+        "{value}"
+    );
+    assert!(
+        value.contains(r#"uri="sip:127.0.0.1""#) && value.contains(r#"username="1001""#),
+        "{value}"
+    );
     assert!(!value.contains("secret-1001"));
     assert!(reg.poll_request().is_none());
 
@@ -97,7 +123,10 @@ fn proxy_challenge_is_answered_with_proxy_authorization() {
     let r1 = request(&mut reg);
     reg.handle_response(now, r1.cseq, &challenge(407, &[MD5]));
     let r2 = request(&mut reg);
-    assert_eq!(r2.authorization.map(|(h, _)| h), Some(AuthHeader::ProxyAuthorization));
+    assert_eq!(
+        r2.authorization.map(|(h, _)| h),
+        Some(AuthHeader::ProxyAuthorization)
+    );
 }
 
 #[test]
@@ -113,7 +142,11 @@ fn refresh_goes_out_at_ninety_percent_of_the_granted_lifetime_reusing_the_nonce(
     reg.handle_timeout(t1);
     let refresh = request(&mut reg);
     assert_eq!(refresh.cseq, 3, "CSeq keeps counting within the binding");
-    assert!(auth_value(&refresh).contains("nc=00000002"), "{}", auth_value(&refresh));
+    assert!(
+        auth_value(&refresh).contains("nc=00000002"),
+        "{}",
+        auth_value(&refresh)
+    );
     assert!(auth_value(&refresh).contains(r#"nonce="n-sha""#));
     // A refresh is not a user-visible state change.
     assert_eq!(reg.state(), S::Registering);
@@ -135,7 +168,10 @@ fn a_new_nonce_on_refresh_restarts_the_count() {
     let fresh = r#"Digest realm="127.0.0.1", nonce="n-new", qop="auth", algorithm=SHA-256"#;
     reg.handle_response(t1, r.cseq, &challenge(401, &[fresh]));
     let answer = request(&mut reg);
-    assert!(auth_value(&answer).contains(r#"nonce="n-new""#) && auth_value(&answer).contains("nc=00000001"));
+    assert!(
+        auth_value(&answer).contains(r#"nonce="n-new""#)
+            && auth_value(&answer).contains("nc=00000001")
+    );
     reg.handle_response(t1, answer.cseq, &ok(100));
     assert_eq!(reg.state(), S::Registered);
 }
@@ -152,7 +188,11 @@ fn wrong_password_stops_at_auth_failed_without_retrying() {
     reg.handle_response(now, r2.cseq, &challenge(401, &[again]));
     assert_eq!(states(&mut reg), vec![S::Registering, S::AuthFailed]);
     assert!(reg.poll_request().is_none());
-    assert_eq!(reg.poll_timeout(), None, "auth_failed must not schedule retries");
+    assert_eq!(
+        reg.poll_timeout(),
+        None,
+        "auth_failed must not schedule retries"
+    );
     reg.handle_timeout(now + Duration::from_secs(3600));
     assert!(reg.poll_request().is_none());
 
@@ -167,7 +207,15 @@ fn forbidden_is_auth_failed_with_a_human_reason() {
     let mut reg = Registration::new(settings());
     reg.register(now);
     let r1 = request(&mut reg);
-    reg.handle_response(now, r1.cseq, &RegisterResponse { status: 403, reason: "Forbidden".into(), ..Default::default() });
+    reg.handle_response(
+        now,
+        r1.cseq,
+        &RegisterResponse {
+            status: 403,
+            reason: "Forbidden".into(),
+            ..Default::default()
+        },
+    );
     let _ = reg.poll_event();
     let ev = reg.poll_event().unwrap_or_else(|| panic!("no event"));
     assert_eq!(ev.state, S::AuthFailed);
@@ -193,18 +241,27 @@ fn stale_nonce_is_answered_again_with_the_same_password() {
 #[test]
 fn challenges_for_a_foreign_realm_are_not_answered() {
     let now = Instant::now();
-    let mut reg = Registration::new(RegistrationSettings { realm: Some("pbx.example.com".into()), ..settings() });
+    let mut reg = Registration::new(RegistrationSettings {
+        realm: Some("pbx.example.com".into()),
+        ..settings()
+    });
     reg.register(now);
     let r1 = request(&mut reg);
     reg.handle_response(now, r1.cseq, &challenge(401, &[MD5, SHA]));
-    assert!(reg.poll_request().is_none(), "credentials sent to a foreign realm");
+    assert!(
+        reg.poll_request().is_none(),
+        "credentials sent to a foreign realm"
+    );
     assert_eq!(reg.state(), S::Error);
 }
 
 #[test]
 fn no_password_is_auth_failed() {
     let now = Instant::now();
-    let mut reg = Registration::new(RegistrationSettings { password: None, ..settings() });
+    let mut reg = Registration::new(RegistrationSettings {
+        password: None,
+        ..settings()
+    });
     reg.register(now);
     let r1 = request(&mut reg);
     reg.handle_response(now, r1.cseq, &challenge(401, &[MD5]));
@@ -222,7 +279,9 @@ fn unreachable_backs_off_exponentially_then_recovers() {
         let r = request(&mut reg);
         reg.handle_failure(now, r.cseq, &Failure::Timeout);
         assert_eq!(reg.state(), S::Unreachable);
-        let at = reg.poll_timeout().unwrap_or_else(|| panic!("no retry scheduled"));
+        let at = reg
+            .poll_timeout()
+            .unwrap_or_else(|| panic!("no retry scheduled"));
         delays.push((at - now).as_secs_f64());
         now = at;
         reg.handle_timeout(now);
@@ -246,22 +305,40 @@ fn unreachable_then_registering_events_are_reported() {
     let mut reg = Registration::new(settings());
     reg.register(t0);
     let r = request(&mut reg);
-    reg.handle_failure(t0, r.cseq, &Failure::Transport("connection refused by 127.0.0.1:5060".into()));
+    reg.handle_failure(
+        t0,
+        r.cseq,
+        &Failure::Transport("connection refused by 127.0.0.1:5060".into()),
+    );
     let at = reg.poll_timeout().unwrap_or(t0);
     reg.handle_timeout(at);
     let events: Vec<_> = std::iter::from_fn(|| reg.poll_event()).collect();
-    assert_eq!(events.iter().map(|e| e.state).collect::<Vec<_>>(), vec![S::Registering, S::Unreachable, S::Registering]);
+    assert_eq!(
+        events.iter().map(|e| e.state).collect::<Vec<_>>(),
+        vec![S::Registering, S::Unreachable, S::Registering]
+    );
     let reason = events[1].reason.clone().unwrap_or_default();
-    assert!(reason.contains("connection refused by 127.0.0.1:5060") && reason.contains("retry in"), "{reason}");
+    assert!(
+        reason.contains("connection refused by 127.0.0.1:5060") && reason.contains("retry in"),
+        "{reason}"
+    );
 }
 
 #[test]
 fn interval_too_brief_retries_with_min_expires() {
     let now = Instant::now();
-    let mut reg = Registration::new(RegistrationSettings { expires: 30, ..settings() });
+    let mut reg = Registration::new(RegistrationSettings {
+        expires: 30,
+        ..settings()
+    });
     reg.register(now);
     let r1 = request(&mut reg);
-    let too_brief = RegisterResponse { status: 423, reason: "Interval Too Brief".into(), min_expires: Some(60), ..Default::default() };
+    let too_brief = RegisterResponse {
+        status: 423,
+        reason: "Interval Too Brief".into(),
+        min_expires: Some(60),
+        ..Default::default()
+    };
     reg.handle_response(now, r1.cseq, &too_brief);
     let r2 = request(&mut reg);
     assert_eq!(r2.expires, 60);
@@ -283,10 +360,17 @@ fn server_error_honours_retry_after() {
     let mut reg = Registration::new(settings());
     reg.register(now);
     let r1 = request(&mut reg);
-    let busy = RegisterResponse { status: 503, reason: "Service Unavailable".into(), retry_after: Some(30), ..Default::default() };
+    let busy = RegisterResponse {
+        status: 503,
+        reason: "Service Unavailable".into(),
+        retry_after: Some(30),
+        ..Default::default()
+    };
     reg.handle_response(now, r1.cseq, &busy);
     assert_eq!(reg.state(), S::Error);
-    assert!(reg.poll_timeout().is_some_and(|t| t - now >= Duration::from_secs(30)));
+    assert!(reg
+        .poll_timeout()
+        .is_some_and(|t| t - now >= Duration::from_secs(30)));
 }
 
 #[test]
