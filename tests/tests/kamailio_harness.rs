@@ -2,11 +2,10 @@
 //! Each test owns its own Kamailio (random ports, private dir), so they run concurrently.
 
 use std::fs;
-use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use dialtone_e2e::kamailio::{
     free_port, password_for, BadCredentials, DigestAlgorithm, Kamailio, Options,
 };
