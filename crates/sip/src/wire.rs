@@ -138,7 +138,9 @@ pub fn options_request(
 /// registrar saw us at (`received`/`rport` of our Via), when it differs from `contact`.
 pub fn read_register_response(response: &Response, contact: SocketAddr) -> (RegisterResponse, Option<SocketAddr>) {
     let status = response.status_code.code();
-    let reason = response.reason_phrase().map(str::to_string).unwrap_or_else(|| response.status_code.text().to_string());
+    // The Status-Line phrase. Not `Response::reason_phrase()`: that is the RFC 3326 `Reason:`
+    // header (`Q.850;cause=21;...`), a different thing.
+    let reason = response.wire_reason.clone().unwrap_or_else(|| response.status_code.text().to_string());
     let mut out = RegisterResponse { status, reason, ..Default::default() };
     for header in response.headers.iter() {
         match header {

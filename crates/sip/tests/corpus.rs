@@ -30,6 +30,7 @@ const CORPUS: &[&str] = &[
     "asterisk_200_nat.sip",
     "asterisk_401_md5.sip",
     "carrier_200_odd_case_no_contact_for_us.sip",
+    "carrier_403_reason_header.sip",
     "carrier_503_retry_after.sip",
     "freeswitch_200_expires_header_only.sip",
     "freeswitch_401_folded.sip",
@@ -425,6 +426,18 @@ fn opensips_423_carries_min_expires() -> TestResult {
     assert_eq!((r.status, r.reason.as_str()), (423, "Interval Too Brief"));
     assert_eq!(r.min_expires, Some(3600));
     assert_eq!(r.granted_expires, None, "only a 2xx grants a lifetime");
+    Ok(())
+}
+
+#[test]
+fn carrier_403_keeps_its_status_line_phrase_not_the_reason_header() -> TestResult {
+    let (r, seen) = read("carrier_403_reason_header.sip", OURS_V4)?;
+    assert_eq!(r.status, 403);
+    // The Status-Line says `403 Account Suspended`; the RFC 3326 `Reason:` header
+    // (`Q.850;cause=21;text="..."`) is a different thing.
+    assert_eq!(r.reason, "Account Suspended");
+    assert!(r.challenges.is_empty());
+    assert_eq!(seen, Some(addr("203.0.113.45:61234")));
     Ok(())
 }
 
