@@ -188,9 +188,11 @@ pub fn read_register_response(
     contact: SocketAddr,
 ) -> (RegisterResponse, Option<SocketAddr>) {
     let status = response.status_code.code();
+    // The Status-Line phrase. Not `Response::reason_phrase()`: that is the RFC 3326 `Reason:`
+    // header (`Q.850;cause=21;...`), a different thing.
     let reason = response
-        .reason_phrase()
-        .map(str::to_string)
+        .wire_reason
+        .clone()
         .unwrap_or_else(|| response.status_code.text().to_string());
     let mut out = RegisterResponse {
         status,
