@@ -667,6 +667,13 @@ fn content_length_larger_than_the_body_is_an_error() {
     assert!(parse_no_panic("Content-Length 100, 21 bytes of body", input.as_bytes()).is_err());
 }
 
+/// Our UDP transport checks what the parser lets through (finding above).
+#[test]
+fn the_udp_transport_refuses_a_datagram_shorter_than_its_content_length() {
+    let input = format!("SIP/2.0 200 OK\r\n{HEADERS}Content-Type: text/plain\r\nContent-Length: 100\r\n\r\nonly 21 bytes of body");
+    assert!(dialtone_sip::transport::check_datagram(input.as_bytes()).is_err());
+}
+
 #[test]
 #[ignore = "rsipstack 0.7.14: a header line that is not UTF-8 silently ends the header section; later headers are lost"]
 fn a_latin1_header_does_not_silently_drop_the_headers_after_it() {

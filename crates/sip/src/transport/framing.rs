@@ -27,6 +27,23 @@ pub enum FramingError {
     InvalidContentLength(String),
     #[error("message of at least {size} bytes exceeds the maximum of {max} bytes")]
     TooLarge { size: usize, max: usize },
+    #[error("Content-Length says {declared} bytes but the datagram carries {actual}")]
+    Truncated { declared: usize, actual: usize },
+}
+
+/// Checks one datagram before it is parsed: RFC 3261 18.3 says a message whose
+/// Content-Length is larger than the body it carries is discarded (a datagram cannot be
+/// completed later). A missing Content-Length is allowed on UDP.
+pub fn check_datagram(data: &[u8]) -> Result<(), FramingError> {
+    let Some(header_end) = find(data, CRLFCRLF) else {
+        return Ok(()); // the parser reports what is wrong with it
+    };
+    let actual = data.len() - header_end - CRLFCRLF.len();
+    match content_length(&data[..header_end]) {
+        Ok(declared) if declared > actual => Err(FramingError::Truncated { declared, actual }),
+        Ok(_) | Err(FramingError::MissingContentLength) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 const CRLF: &[u8] = b"\r\n";
@@ -116,6 +133,21 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn datagram_shorter_than_its_content_length_is_refused() {
+        let short = OPTIONS.replace("Content-Length: 5", "Content-Length: 50");
+        assert_eq!(
+            check_datagram(short.as_bytes()),
+            Err(FramingError::Truncated {
+                declared: 50,
+                actual: 5
+            })
+        );
+        assert_eq!(check_datagram(OPTIONS.as_bytes()), Ok(()));
+        let no_length = "OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1\r\n\r\n";
+        assert_eq!(check_datagram(no_length.as_bytes()), Ok(()));
     }
 
     #[test]

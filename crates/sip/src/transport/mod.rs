@@ -15,7 +15,7 @@ mod udp;
 #[cfg(test)]
 mod tests;
 
-pub use framing::{next_frame, Frame, FramingError, MAX_MESSAGE_SIZE};
+pub use framing::{check_datagram, next_frame, Frame, FramingError, MAX_MESSAGE_SIZE};
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

@@ -44,7 +44,10 @@ pub(crate) async fn recv_loop(
             tracing::trace!(%source, "UDP keep-alive received");
             continue;
         }
-        let event = match SipMessage::try_from(data) {
+        let parsed = super::framing::check_datagram(data)
+            .map_err(|e| e.to_string())
+            .and_then(|()| SipMessage::try_from(data).map_err(|e| e.to_string()));
+        let event = match parsed {
             Ok(message) => TransportEvent::Message {
                 message,
                 source,
@@ -56,7 +59,7 @@ pub(crate) async fn recv_loop(
                 TransportEvent::Malformed {
                     source,
                     kind: TransportKind::Udp,
-                    error: error.to_string(),
+                    error,
                 }
             }
         };
