@@ -315,10 +315,7 @@ fn reregister_command_sends_a_fresh_register() -> Result<()> {
     let k = Kamailio::start()?;
     let mut phone = start(&config(&k, "udp", ""))?;
     phone.wait_registration("work", S::Registered, EVENT)?;
-    let out = std::process::Command::new(dialtone_e2e::phone::binary()?)
-        .args(["reregister", "work", "--control"])
-        .arg(phone.control_socket())
-        .output()?;
+    let out = control(&phone, &["reregister", "work"])?;
     ensure!(
         out.status.success(),
         "{}",
@@ -326,5 +323,31 @@ fn reregister_command_sends_a_fresh_register() -> Result<()> {
     );
     phone.wait_registration("work", S::Registering, EVENT)?;
     phone.wait_registration("work", S::Registered, EVENT)?;
+    Ok(())
+}
+
+fn control(phone: &Dialtone, args: &[&str]) -> Result<std::process::Output> {
+    Ok(std::process::Command::new(dialtone_e2e::phone::binary()?)
+        .args(args)
+        .arg("--control")
+        .arg(phone.control_socket())
+        .output()?)
+}
+
+#[test]
+fn disable_unregisters_and_enable_registers_again() -> Result<()> {
+    let k = Kamailio::start()?;
+    let mut phone = start(&config(&k, "tcp", ""))?;
+    phone.wait_registration("work", S::Registered, EVENT)?;
+    ensure!(control(&phone, &["disable", "work"])?.status.success());
+    phone.wait_registration("work", S::Unregistered, EVENT)?;
+    ensure!(bound_users(&k)?.is_empty(), "{:?}", k.bindings()?);
+    ensure!(phone.status()?.accounts[0].state == S::Unregistered);
+    ensure!(control(&phone, &["enable", "work"])?.status.success());
+    phone.wait_registration("work", S::Registered, EVENT)?;
+    ensure!(bound_users(&k)? == vec!["1001".to_string()]);
+    let unknown = control(&phone, &["disable", "nobody"])?;
+    ensure!(!unknown.status.success(), "unknown account accepted");
+    ensure!(String::from_utf8_lossy(&unknown.stderr).contains("no account `nobody`"));
     Ok(())
 }

@@ -176,15 +176,9 @@ pub fn print_status(path: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn reregister(path: Option<PathBuf>, account: String) -> anyhow::Result<ExitCode> {
-    let reply = ask(
-        path,
-        &Request::Execute {
-            command: Command::Reregister {
-                account_id: account,
-            },
-        },
-    )?;
+/// Sends one command to the running phone.
+pub fn execute(path: Option<PathBuf>, command: Command) -> anyhow::Result<ExitCode> {
+    let reply = ask(path, &Request::Execute { command })?;
     if reply.ok {
         Ok(ExitCode::SUCCESS)
     } else {

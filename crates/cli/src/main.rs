@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use dialtone_api::Command;
 
 #[derive(Parser)]
 #[command(name = "dialtone", version, about = "Dialtone SIP softphone, headless")]
@@ -44,6 +45,18 @@ enum Commands {
         #[arg(long, env = "DIALTONE_CONTROL")]
         control: Option<PathBuf>,
     },
+    /// Enable an account of a running phone and register it.
+    Enable {
+        account: String,
+        #[arg(long, env = "DIALTONE_CONTROL")]
+        control: Option<PathBuf>,
+    },
+    /// Unregister an account of a running phone and keep it idle.
+    Disable {
+        account: String,
+        #[arg(long, env = "DIALTONE_CONTROL")]
+        control: Option<PathBuf>,
+    },
     /// Check a config file and exit: 0 if valid, 2 with file:line:column: message if not.
     CheckConfig {
         #[arg(long, short)]
@@ -62,7 +75,24 @@ fn main() -> ExitCode {
             control,
         } => serve::run(config, events, control),
         Commands::Status { control, json } => control::print_status(control, json),
-        Commands::Reregister { account, control } => control::reregister(control, account),
+        Commands::Reregister { account, control } => control::execute(
+            control,
+            Command::Reregister {
+                account_id: account,
+            },
+        ),
+        Commands::Enable { account, control } => control::execute(
+            control,
+            Command::EnableAccount {
+                account_id: account,
+            },
+        ),
+        Commands::Disable { account, control } => control::execute(
+            control,
+            Command::DisableAccount {
+                account_id: account,
+            },
+        ),
         Commands::CheckConfig { config } => serve::check_config(config),
         Commands::SetPassword { account } => serve::set_password(&account),
     };
