@@ -11,7 +11,7 @@ use tracing::{debug, info, warn};
 
 use crate::error::{SipError, TransactionError};
 use crate::registration::{Failure, RegisterRequest, RegisterResponse};
-use crate::transaction::{ClientTransactions, Timers};
+use crate::transaction::{new_branch, ClientTransactions, Timers};
 use crate::transport::{Target, TlsSettings, TransportEvent, TransportKind, Transports};
 use crate::wire::{self, RegisterBinding};
 
@@ -130,15 +130,16 @@ impl UserAgent {
         request: &RegisterRequest,
         timers: &Timers,
     ) -> Result<RegisterOutcome, Failure> {
-        let via = self.local_addr_for(target, tls).await?;
-        let contact = contact.unwrap_or(via);
-        let message = wire::register_request(binding, via, contact, request, &wire::new_branch())
-            .map_err(|e| Failure::Transport(e.to_string()))?;
+        let mut sent_contact = None;
         let response = self
-            .transactions
-            .request(target, message, timers)
-            .await
-            .map_err(failure)?;
+            .exchange(target, tls, timers, |via| {
+                let contact = contact.unwrap_or(via);
+                sent_contact = Some(contact);
+                wire::register_request(binding, via, contact, request, &new_branch())
+            })
+            .await?;
+        let contact =
+            sent_contact.ok_or_else(|| Failure::Transport("no REGISTER was built".into()))?;
         let (response, seen_at) = wire::read_register_response(&response, contact);
         Ok(RegisterOutcome { response, seen_at })
     }
@@ -151,15 +152,28 @@ impl UserAgent {
         binding: &RegisterBinding,
         timers: &Timers,
     ) -> Result<u16, Failure> {
-        let via = self.local_addr_for(target, tls).await?;
-        let message = wire::options_request(binding, via, 1, &wire::new_branch())
-            .map_err(|e| Failure::Transport(e.to_string()))?;
         let response = self
-            .transactions
+            .exchange(target, tls, timers, |via| {
+                wire::options_request(binding, via, 1, &new_branch())
+            })
+            .await?;
+        Ok(response.status_code.code())
+    }
+
+    /// Builds a request for the local address it leaves from, and runs its transaction.
+    async fn exchange(
+        &self,
+        target: &Target,
+        tls: &TlsSettings,
+        timers: &Timers,
+        build: impl FnOnce(SocketAddr) -> Result<Request, crate::error::WireError>,
+    ) -> Result<rsipstack::sip::Response, Failure> {
+        let via = self.local_addr_for(target, tls).await?;
+        let message = build(via).map_err(|e| Failure::Transport(e.to_string()))?;
+        self.transactions
             .request(target, message, timers)
             .await
-            .map_err(failure)?;
-        Ok(response.status_code.code())
+            .map_err(failure)
     }
 
     /// A CRLF keep-alive on the connection to `target` (TCP/TLS), or a CRLF datagram (UDP).

@@ -14,9 +14,6 @@ use crate::error::WireError;
 use crate::registration::{RegisterRequest, RegisterResponse};
 use crate::transport::TransportKind;
 
-/// The magic cookie that marks an RFC 3261 branch.
-const BRANCH_COOKIE: &str = "z9hG4bK";
-
 /// A random token of `len` alphanumerics (tags, Call-IDs, branches).
 pub fn random_token(len: usize) -> String {
     rand::thread_rng()
@@ -24,10 +21,6 @@ pub fn random_token(len: usize) -> String {
         .take(len)
         .map(char::from)
         .collect()
-}
-
-pub fn new_branch() -> String {
-    format!("{BRANCH_COOKIE}{}", random_token(22))
 }
 
 /// What stays the same across the REGISTERs of one binding (RFC 3261 10.2: same Call-ID,
@@ -77,6 +70,25 @@ fn quoted(name: &str) -> String {
     format!("\"{escaped}\" ")
 }
 
+/// Via (with `rport`, RFC 3581), the outbound proxy's Route, Max-Forwards: the headers every
+/// out-of-dialog request of a binding starts with.
+fn first_headers(binding: &RegisterBinding, via: SocketAddr, branch: &str) -> Headers {
+    let mut headers = Headers::default();
+    headers.push(Header::Via(
+        format!(
+            "SIP/2.0/{} {};branch={branch};rport",
+            binding.transport.via_name(),
+            host_port(via)
+        )
+        .into(),
+    ));
+    if let Some(route) = &binding.route {
+        headers.push(Header::Route(route.clone().into()));
+    }
+    headers.push(Header::MaxForwards("70".into()));
+    headers
+}
+
 /// Builds one REGISTER of a binding.
 ///
 /// `via` is the local address the request leaves from; `contact` the address we want calls
@@ -93,19 +105,7 @@ pub fn register_request(
         .as_deref()
         .map(quoted)
         .unwrap_or_default();
-    let mut headers = Headers::default();
-    headers.push(Header::Via(
-        format!(
-            "SIP/2.0/{} {};branch={branch};rport",
-            binding.transport.via_name(),
-            host_port(via)
-        )
-        .into(),
-    ));
-    if let Some(route) = &binding.route {
-        headers.push(Header::Route(route.clone().into()));
-    }
-    headers.push(Header::MaxForwards("70".into()));
+    let mut headers = first_headers(binding, via, branch);
     headers.push(Header::From(
         format!("{display}<{}>;tag={}", binding.aor, binding.from_tag).into(),
     ));
@@ -151,19 +151,7 @@ pub fn options_request(
     cseq: u32,
     branch: &str,
 ) -> Result<Request, WireError> {
-    let mut headers = Headers::default();
-    headers.push(Header::Via(
-        format!(
-            "SIP/2.0/{} {};branch={branch};rport",
-            binding.transport.via_name(),
-            host_port(via)
-        )
-        .into(),
-    ));
-    if let Some(route) = &binding.route {
-        headers.push(Header::Route(route.clone().into()));
-    }
-    headers.push(Header::MaxForwards("70".into()));
+    let mut headers = first_headers(binding, via, branch);
     headers.push(Header::From(
         format!("<{}>;tag={}", binding.aor, random_token(10)).into(),
     ));
