@@ -36,6 +36,8 @@ pub struct Dialtone {
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
     dir: tempfile::TempDir,
     seen: Vec<Envelope>,
+    /// `seen[..cursor]` is behind the last matched event.
+    cursor: usize,
 }
 
 impl Dialtone {
@@ -89,6 +91,7 @@ impl Dialtone {
             stderr: log,
             dir,
             seen: Vec::new(),
+            cursor: 0,
         })
     }
 
@@ -127,6 +130,12 @@ impl Dialtone {
         within: Duration,
         pred: impl Fn(&Envelope) -> bool,
     ) -> anyhow::Result<Envelope> {
+        // Search from just after the last match first: an event that arrived while the test
+        // waited for another one is still found.
+        if let Some(i) = self.seen[self.cursor..].iter().position(&pred) {
+            self.cursor += i + 1;
+            return Ok(self.seen[self.cursor - 1].clone());
+        }
         let deadline = Instant::now() + within;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -134,6 +143,7 @@ impl Dialtone {
                 Ok(env) => {
                     self.seen.push(env.clone());
                     if pred(&env) {
+                        self.cursor = self.seen.len();
                         return Ok(env);
                     }
                 }
