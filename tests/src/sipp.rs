@@ -47,38 +47,53 @@ pub struct SippRun {
     pub report: String,
 }
 
-/// Runs one UDP sipp scenario (`xml`) on `local_ip:local_port`, once, against `remote` (none
-/// for a scenario that waits to be called), with a `timeout` for the whole call.
-pub fn run_scenario(
-    dir: &Path,
-    name: &str,
-    xml: &str,
-    local_ip: &str,
-    local_port: u16,
-    remote: Option<&str>,
-    timeout: Duration,
-) -> Result<SippRun> {
+/// One sipp run: scenario `xml` over `transport` (sipp's `-t`: `u1` UDP, `t1` TCP) from
+/// `local_ip:local_port`, once, against `remote` (none for a scenario that waits to be
+/// called), with a `timeout` for the whole call.
+pub struct Scenario<'a> {
+    pub name: &'a str,
+    pub xml: &'a str,
+    pub transport: &'a str,
+    pub local_ip: &'a str,
+    pub local_port: u16,
+    pub remote: Option<&'a str>,
+    pub timeout: Duration,
+}
+
+/// Runs `scenario` in `dir`, where sipp's logs stay for the report.
+pub fn run_scenario(dir: &Path, scenario: &Scenario) -> Result<SippRun> {
+    let Scenario {
+        name,
+        xml,
+        transport,
+        local_ip,
+        local_port,
+        remote,
+        timeout,
+    } = *scenario;
     let file = format!("{name}.xml");
     fs::write(dir.join(&file), xml)?;
     let mut cmd = Command::new("sipp");
-    cmd.args(["-sf", &file, "-t", "u1", "-i", local_ip, "-mi", local_ip])
-        .args(["-p", &local_port.to_string()])
-        .args([
-            "-m",
-            "1",
-            "-timeout",
-            &format!("{}s", timeout.as_secs().max(1)),
-            "-timeout_error",
-            "-nostdin",
-        ])
-        .args([
-            "-trace_msg",
-            "-trace_err",
-            "-message_file",
-            &format!("{name}.messages.log"),
-        ])
-        .args(["-error_file", &format!("{name}.errors.log")])
-        .args(remote);
+    cmd.args([
+        "-sf", &file, "-t", transport, "-i", local_ip, "-mi", local_ip,
+    ])
+    .args(["-p", &local_port.to_string()])
+    .args([
+        "-m",
+        "1",
+        "-timeout",
+        &format!("{}s", timeout.as_secs().max(1)),
+        "-timeout_error",
+        "-nostdin",
+    ])
+    .args([
+        "-trace_msg",
+        "-trace_err",
+        "-message_file",
+        &format!("{name}.messages.log"),
+    ])
+    .args(["-error_file", &format!("{name}.errors.log")])
+    .args(remote);
     let (status, out) = run_bounded(cmd, dir, name, timeout + Duration::from_secs(10))?;
     let messages = fs::read_to_string(dir.join(format!("{name}.messages.log"))).unwrap_or_default();
     let errors = fs::read_to_string(dir.join(format!("{name}.errors.log"))).unwrap_or_default();

@@ -1,7 +1,6 @@
 //! Proves the Kamailio harness with sipp (UDP/TCP) and `openssl s_client` (TLS).
 //! Each test owns its own Kamailio (random ports, private dir), so they run concurrently.
 
-use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -9,7 +8,7 @@ use anyhow::Result;
 use dialtone_e2e::kamailio::{
     free_port, password_for, BadCredentials, DigestAlgorithm, Kamailio, Options,
 };
-use dialtone_e2e::sipp::{run_bounded, SippRun};
+use dialtone_e2e::sipp::{run_bounded, run_scenario, Scenario, SippRun};
 
 /// What the scenario expects after the first REGISTER.
 enum Expect {
@@ -123,51 +122,28 @@ fn sipp_register_with(
     contact_expires: Option<u32>,
     expect: Expect,
 ) -> Result<SippRun> {
-    let dir = k.dir();
-    let file = format!("{name}.xml");
-    fs::write(
-        dir.join(&file),
-        scenario("1001", password, expires, contact_expires, &expect),
-    )?;
+    let xml = scenario("1001", password, expires, contact_expires, &expect);
     let remote_port = if transport == "t1" {
         k.tcp_port()
     } else {
         k.udp_port()
     };
-    let mut cmd = Command::new("sipp");
-    cmd.args([
-        "-sf",
-        &file,
-        "-t",
-        transport,
-        "-i",
-        "127.0.0.1",
-        "-mi",
-        "127.0.0.1",
-    ])
-    .args(["-p", &local_port.to_string()])
-    .args(["-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin"])
-    .args([
-        "-trace_msg",
-        "-trace_err",
-        "-message_file",
-        &format!("{name}.messages.log"),
-    ])
-    .args(["-error_file", &format!("{name}.errors.log")])
-    .arg(format!("127.0.0.1:{remote_port}"));
-    let (status, out) = run_bounded(cmd, dir, name, Duration::from_secs(20))?;
-    let messages = fs::read_to_string(dir.join(format!("{name}.messages.log"))).unwrap_or_default();
-    let errors = fs::read_to_string(dir.join(format!("{name}.errors.log"))).unwrap_or_default();
-    let tail: Vec<&str> = out.lines().rev().take(25).collect();
-    let tail: Vec<&str> = tail.into_iter().rev().collect();
-    let report = format!(
-        "sipp {name} ({status}):\n{}\n--- sipp errors:\n{errors}\n--- sipp messages:\n{messages}\n--- kamailio log tail:\n{}",
-        tail.join("\n"),
-        k.log_tail(30)
-    );
+    let remote = format!("127.0.0.1:{remote_port}");
+    let run = run_scenario(
+        k.dir(),
+        &Scenario {
+            name,
+            xml: &xml,
+            transport,
+            local_ip: "127.0.0.1",
+            local_port,
+            remote: Some(&remote),
+            timeout: Duration::from_secs(10),
+        },
+    )?;
     Ok(SippRun {
-        ok: status.success(),
-        report,
+        ok: run.ok,
+        report: format!("{}\n--- kamailio log tail:\n{}", run.report, k.log_tail(30)),
     })
 }
 

@@ -8,7 +8,7 @@ use anyhow::{ensure, Context, Result};
 use dialtone_api::RegistrationState as S;
 use dialtone_e2e::kamailio::free_port;
 use dialtone_e2e::phone::Dialtone;
-use dialtone_e2e::sipp::run_scenario;
+use dialtone_e2e::sipp::{run_scenario, Scenario};
 
 const NAT_REGISTRAR: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
@@ -59,12 +59,15 @@ fn public_address_from_received_rport_becomes_the_contact() -> Result<()> {
     let sipp = std::thread::spawn(move || {
         run_scenario(
             &dir_path,
-            "natreg",
-            NAT_REGISTRAR,
-            "127.0.0.1",
-            registrar_port,
-            None,
-            Duration::from_secs(10),
+            &Scenario {
+                name: "natreg",
+                xml: NAT_REGISTRAR,
+                transport: "u1",
+                local_ip: "127.0.0.1",
+                local_port: registrar_port,
+                remote: None,
+                timeout: Duration::from_secs(10),
+            },
         )
     });
     let config = format!(

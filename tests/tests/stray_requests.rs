@@ -8,7 +8,7 @@ use anyhow::{ensure, Result};
 use dialtone_api::RegistrationState as S;
 use dialtone_e2e::kamailio::{free_port, password_for, Kamailio};
 use dialtone_e2e::phone::Dialtone;
-use dialtone_e2e::sipp::run_scenario;
+use dialtone_e2e::sipp::{run_scenario, Scenario};
 
 const GHOST_INVITE: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
@@ -72,12 +72,15 @@ fn ghost_invite_from_a_stranger_is_refused_with_403() -> Result<()> {
     let xml = GHOST_INVITE.replace("@@EXPECT@@", "403");
     let run = run_scenario(
         k.dir(),
-        "ghost403",
-        &xml,
-        "127.0.0.2",
-        free_port()?,
-        Some(&format!("127.0.0.1:{port}")),
-        Duration::from_secs(5),
+        &Scenario {
+            name: "ghost403",
+            xml: &xml,
+            transport: "u1",
+            local_ip: "127.0.0.2",
+            local_port: free_port()?,
+            remote: Some(&format!("127.0.0.1:{port}")),
+            timeout: Duration::from_secs(5),
+        },
     )?;
     ensure!(run.ok, "{}", run.report);
     ensure!(
@@ -98,12 +101,15 @@ fn ghost_invite_is_dropped_silently_when_configured() -> Result<()> {
     let xml = GHOST_INVITE.replace("@@EXPECT@@", "403");
     let run = run_scenario(
         k.dir(),
-        "ghostdrop",
-        &xml,
-        "127.0.0.2",
-        free_port()?,
-        Some(&format!("127.0.0.1:{port}")),
-        Duration::from_secs(2),
+        &Scenario {
+            name: "ghostdrop",
+            xml: &xml,
+            transport: "u1",
+            local_ip: "127.0.0.2",
+            local_port: free_port()?,
+            remote: Some(&format!("127.0.0.1:{port}")),
+            timeout: Duration::from_secs(2),
+        },
     )?;
     ensure!(
         !run.ok,
