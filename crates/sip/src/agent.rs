@@ -184,11 +184,6 @@ impl UserAgent {
             .map_err(|e| Failure::Transport(e.to_string()))
     }
 
-    /// Forgets the connection to `target`, so that the next request opens a fresh one.
-    pub fn close(&self, target: &Target) {
-        self.transports.close(target);
-    }
-
     pub fn shutdown(&self) {
         self.transports.shutdown();
     }
