@@ -1,6 +1,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::call::{
+    AudioDeviceChanged, CallAnswered, CallDialing, CallDtmf, CallEnded, CallHold, CallIncoming,
+    CallMuted, CallRinging, CallStats,
+};
 use crate::RegistrationChanged;
 
 /// Everything the phone tells the world. Serialised adjacently tagged:
@@ -11,13 +15,62 @@ use crate::RegistrationChanged;
 pub enum Event {
     #[serde(rename = "registration.changed")]
     RegistrationChanged(RegistrationChanged),
+    #[serde(rename = "call.incoming")]
+    CallIncoming(CallIncoming),
+    #[serde(rename = "call.dialing")]
+    CallDialing(CallDialing),
+    #[serde(rename = "call.ringing")]
+    CallRinging(CallRinging),
+    #[serde(rename = "call.answered")]
+    CallAnswered(CallAnswered),
+    #[serde(rename = "call.held")]
+    CallHeld(CallHold),
+    #[serde(rename = "call.resumed")]
+    CallResumed(CallHold),
+    #[serde(rename = "call.muted")]
+    CallMuted(CallMuted),
+    #[serde(rename = "call.dtmf")]
+    CallDtmf(CallDtmf),
+    #[serde(rename = "call.ended")]
+    CallEnded(CallEnded),
+    #[serde(rename = "call.stats")]
+    CallStats(CallStats),
+    #[serde(rename = "audio.device_changed")]
+    AudioDeviceChanged(AudioDeviceChanged),
 }
 
 impl Event {
+    /// The call this event is about, if any.
+    pub fn call_id(&self) -> Option<&str> {
+        match self {
+            Event::CallIncoming(e) => Some(&e.call_id),
+            Event::CallDialing(e) => Some(&e.call_id),
+            Event::CallRinging(e) => Some(&e.call_id),
+            Event::CallAnswered(e) => Some(&e.call_id),
+            Event::CallHeld(e) | Event::CallResumed(e) => Some(&e.call_id),
+            Event::CallMuted(e) => Some(&e.call_id),
+            Event::CallDtmf(e) => Some(&e.call_id),
+            Event::CallEnded(e) => Some(&e.call_id),
+            Event::CallStats(e) => Some(&e.call_id),
+            Event::RegistrationChanged(_) | Event::AudioDeviceChanged(_) => None,
+        }
+    }
+
     /// The dotted event name, as it appears on the wire.
     pub fn name(&self) -> &'static str {
         match self {
             Event::RegistrationChanged(_) => "registration.changed",
+            Event::CallIncoming(_) => "call.incoming",
+            Event::CallDialing(_) => "call.dialing",
+            Event::CallRinging(_) => "call.ringing",
+            Event::CallAnswered(_) => "call.answered",
+            Event::CallHeld(_) => "call.held",
+            Event::CallResumed(_) => "call.resumed",
+            Event::CallMuted(_) => "call.muted",
+            Event::CallDtmf(_) => "call.dtmf",
+            Event::CallEnded(_) => "call.ended",
+            Event::CallStats(_) => "call.stats",
+            Event::AudioDeviceChanged(_) => "audio.device_changed",
         }
     }
 }

@@ -3,11 +3,17 @@
 //! Shared by the engine, the headless binary, the bridge and the desktop shell. No tokio, no
 //! Tauri. Field names are camelCase on the wire; event names are dotted (`registration.changed`).
 
+mod call;
 mod command;
 mod event;
 mod registration;
 mod status;
 
+pub use call::{
+    AudioDeviceChanged, CallAnswered, CallDialing, CallDtmf, CallEnded, CallHold, CallId,
+    CallIncoming, CallInfo, CallMuted, CallRinging, CallState, CallStats, DeviceKind, Direction,
+    DtmfDirection, DtmfMethod, EndCause, HoldBy, Party,
+};
 pub use command::Command;
 pub use event::{Envelope, Event};
 pub use registration::{RegistrationChanged, RegistrationState};

@@ -1,14 +1,17 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, RegistrationState};
+use crate::{AccountId, CallInfo, RegistrationState};
 
 /// A snapshot of the running phone (`dialtone status`, `GET /v1/status`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
     pub version: String,
     pub accounts: Vec<AccountStatus>,
+    /// Calls that have not ended yet.
+    #[serde(default)]
+    pub calls: Vec<CallInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

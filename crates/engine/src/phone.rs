@@ -120,6 +120,7 @@ impl Phone {
         Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             accounts: self.inner.events.accounts(&self.inner.order),
+            calls: Vec::new(),
         }
     }
 
