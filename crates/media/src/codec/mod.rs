@@ -61,3 +61,8 @@ pub trait AudioCodec: Send {
         Ok(false)
     }
 }
+
+pub mod g711;
+mod registry;
+
+pub use registry::{find, instantiate, supported};
