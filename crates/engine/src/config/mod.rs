@@ -5,10 +5,12 @@
 //! typos are reported instead of silently ignored. `config/dialtone.example.toml` at the
 //! repository root documents every key.
 
+mod calls;
 mod error;
 mod raw;
 mod types;
 mod validate;
+mod validate_calls;
 
 #[cfg(test)]
 mod tests;
@@ -17,6 +19,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use calls::{
+    check_codecs, AudioBackendKind, AudioConfig, AutoAnswer, CallsConfig, MediaConfig, KNOWN_CODECS,
+};
 pub use error::ConfigError;
 pub use types::{HostPort, ProxyUri, StrayPolicy, Transport};
 
@@ -38,13 +43,16 @@ pub const DEFAULT_RETRY_MAX: u64 = 300;
 pub const DEFAULT_USER_AGENT: &str = concat!("Dialtone/", env!("CARGO_PKG_VERSION"));
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub sip: SipConfig,
     pub registration: RegistrationConfig,
     /// The built-in account used when no `[[accounts]]` are configured.
     pub local: LocalAccount,
     pub log: LogConfig,
+    pub calls: CallsConfig,
+    pub media: MediaConfig,
+    pub audio: AudioConfig,
     pub accounts: Vec<AccountConfig>,
     /// The file this was loaded from, if any.
     pub source: Option<PathBuf>,
@@ -177,6 +185,10 @@ pub struct AccountConfig {
     pub keepalive_interval: Option<u64>,
     /// Whether to REGISTER (false: outbound calls only).
     pub register: bool,
+    /// When calls are answered by themselves (default never).
+    pub auto_answer: AutoAnswer,
+    /// Codec preference for this account; `None` = `[media] codecs`.
+    pub codecs: Option<Vec<String>>,
 }
 
 impl AccountConfig {
@@ -190,9 +202,30 @@ impl AccountConfig {
         format!("sip:{}@{}", self.user, self.domain)
     }
 
+    /// The codec preference for this account: its own list or the `[media]` one.
+    pub fn codecs_or<'a>(&'a self, media: &'a MediaConfig) -> &'a [String] {
+        self.codecs.as_deref().unwrap_or(&media.codecs)
+    }
+
     /// The keep-alive interval for this account: its override or the `[sip]` one.
     pub fn keepalive_interval_or(&self, sip: &SipConfig) -> u64 {
         self.keepalive_interval.unwrap_or(sip.keepalive_interval)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            sip: SipConfig::default(),
+            registration: RegistrationConfig::default(),
+            local: LocalAccount::default(),
+            log: LogConfig::default(),
+            calls: CallsConfig::default(),
+            media: MediaConfig::default(),
+            audio: AudioConfig::defaults(),
+            accounts: Vec::new(),
+            source: None,
+        }
     }
 }
 

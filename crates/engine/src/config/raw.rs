@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::calls::{AudioBackendKind, AutoAnswer};
 use super::types::{StrayPolicy, Transport};
 
 #[derive(Debug, Default, Deserialize)]
@@ -16,6 +17,12 @@ pub(super) struct RawConfig {
     pub local: RawLocal,
     #[serde(default)]
     pub log: RawLog,
+    #[serde(default)]
+    pub calls: RawCalls,
+    #[serde(default)]
+    pub media: RawMedia,
+    #[serde(default)]
+    pub audio: RawAudio,
     #[serde(default)]
     pub accounts: Vec<RawAccount>,
 }
@@ -51,6 +58,39 @@ pub(super) struct RawLog {
     pub file: Option<Spanned<String>>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCalls {
+    pub call_waiting: Option<bool>,
+    pub dnd: Option<bool>,
+    pub no_answer_timeout: Option<Spanned<u64>>,
+    pub ring_timeout: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMedia {
+    pub codecs: Option<Spanned<Vec<String>>>,
+    pub rtp_port_min: Option<Spanned<u16>>,
+    pub rtp_port_max: Option<Spanned<u16>>,
+    pub ptime: Option<Spanned<u32>>,
+    pub jitter_min_ms: Option<Spanned<u32>>,
+    pub jitter_max_ms: Option<Spanned<u32>>,
+    pub rtp_timeout: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAudio {
+    pub backend: Option<AudioBackendKind>,
+    pub input_device: Option<Spanned<String>>,
+    pub output_device: Option<Spanned<String>>,
+    pub ringer_device: Option<Spanned<String>>,
+    pub echo_cancellation: Option<bool>,
+    pub input_file: Option<Spanned<String>>,
+    pub output_file: Option<Spanned<String>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawAccount {
@@ -68,6 +108,8 @@ pub(super) struct RawAccount {
     pub tls_ca_file: Option<Spanned<String>>,
     pub keepalive_interval: Option<u64>,
     pub register: Option<bool>,
+    pub auto_answer: Option<AutoAnswer>,
+    pub codecs: Option<Spanned<Vec<String>>>,
 }
 
 /// A lenient view of the accounts, used only to say which account a serde error is in.

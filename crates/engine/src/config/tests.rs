@@ -587,3 +587,57 @@ fn missing_default_path_gives_defaults() {
         assert!(p.ends_with("config.toml"), "{}", p.display());
     }
 }
+
+#[test]
+fn call_media_and_audio_defaults() {
+    let c = ok(ACCOUNT);
+    assert!(c.calls.call_waiting);
+    assert!(!c.calls.dnd);
+    assert_eq!(c.calls.no_answer_timeout, 60);
+    assert_eq!(c.media.codecs, ["opus", "G722", "PCMU", "PCMA"]);
+    assert_eq!((c.media.rtp_port_min, c.media.rtp_port_max), (16384, 32767));
+    assert_eq!(c.media.ptime, 20);
+    assert_eq!(c.audio.backend, AudioBackendKind::Auto);
+    assert!(c.audio.echo_cancellation);
+    assert_eq!(c.accounts[0].auto_answer, AutoAnswer::Never);
+    assert_eq!(c.accounts[0].codecs_or(&c.media), c.media.codecs.as_slice());
+}
+
+#[test]
+fn codec_lists_are_canonicalised_and_checked() {
+    let c = ok(&format!(
+        "[media]\ncodecs = [\"pcma\", \"OPUS\"]\n{ACCOUNT}codecs = [\"g722\"]\nauto_answer = \"trusted\"\n"
+    ));
+    assert_eq!(c.media.codecs, ["PCMA", "opus"]);
+    assert_eq!(c.accounts[0].codecs_or(&c.media), ["G722"]);
+    assert_eq!(c.accounts[0].auto_answer, AutoAnswer::Trusted);
+
+    let (line, col, msg) = err("[media]\ncodecs = [\"opus\", \"g729\"]\n");
+    assert_eq!((line, col), (2, 10));
+    assert!(msg.contains("unknown codec `g729`"), "{msg}");
+    let (_, _, msg) = err("[media]\ncodecs = []\n");
+    assert!(msg.contains("is empty"), "{msg}");
+    let (line, _, msg) = err(&format!("{ACCOUNT}codecs = [\"PCMU\", \"pcmu\"]\n"));
+    assert_eq!(line, 5);
+    assert!(
+        msg.contains("account `work`: codecs codec `pcmu` is listed twice"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn media_ranges_are_checked() {
+    let (line, _, msg) = err("[media]\nrtp_port_min = 20000\nrtp_port_max = 20001\n");
+    assert_eq!(line, 3);
+    assert!(msg.contains("two ports"), "{msg}");
+    let (_, _, msg) = err("[media]\nptime = 25\n");
+    assert!(msg.contains("one of 10, 20, 30, 40, 60"), "{msg}");
+    let (_, _, msg) = err("[media]\nrtp_port_min = 80\n");
+    assert!(msg.contains("below 1024"), "{msg}");
+    let (_, _, msg) = err("[calls]\nno_answer_timeout = 0\n");
+    assert!(msg.contains("1 to 3600"), "{msg}");
+    let (_, _, msg) = err("[audio]\nbackend = \"speakers\"\n");
+    assert!(msg.contains("unknown variant `speakers`"), "{msg}");
+    let (_, _, msg) = err("[audio]\ninput_file = \"/nonexistent/tone.wav\"\n");
+    assert!(msg.contains("does not exist"), "{msg}");
+}

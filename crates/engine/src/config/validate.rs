@@ -26,14 +26,14 @@ pub(super) fn parse(text: &str, path: Option<&Path>) -> Result<Config, ConfigErr
     cx.build(raw, path)
 }
 
-struct Cx<'a> {
+pub(super) struct Cx<'a> {
     path: String,
     text: &'a str,
     base_dir: Option<&'a Path>,
 }
 
 impl Cx<'_> {
-    fn err(&self, span: Range<usize>, message: impl std::fmt::Display) -> ConfigError {
+    pub(super) fn err(&self, span: Range<usize>, message: impl std::fmt::Display) -> ConfigError {
         ConfigError::invalid_at(&self.path, self.text, span.start, message)
     }
 
@@ -63,7 +63,7 @@ impl Cx<'_> {
     }
 
     /// Resolves a configured path against the config file's folder.
-    fn resolve(&self, p: &str) -> PathBuf {
+    pub(super) fn resolve(&self, p: &str) -> PathBuf {
         let p = PathBuf::from(p);
         match self.base_dir {
             Some(dir) if p.is_relative() && !dir.as_os_str().is_empty() => dir.join(p),
@@ -170,6 +170,10 @@ impl Cx<'_> {
             LogConfig { level, file }
         };
 
+        let calls = self.calls(raw.calls)?;
+        let media = self.media(raw.media)?;
+        let audio = self.audio(raw.audio)?;
+
         let mut accounts = Vec::with_capacity(raw.accounts.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
         for a in raw.accounts {
@@ -194,6 +198,9 @@ impl Cx<'_> {
             registration,
             local,
             log,
+            calls,
+            media,
+            audio,
             accounts,
             source: path.map(Path::to_path_buf),
         })
@@ -297,6 +304,14 @@ impl Cx<'_> {
             }
         };
 
+        let codecs = match a.codecs {
+            None => None,
+            Some(s) => Some(
+                super::check_codecs(s.get_ref())
+                    .map_err(|m| self.err(s.span(), format!("{who}: codecs {m}")))?,
+            ),
+        };
+
         Ok(AccountConfig {
             id,
             display_name,
@@ -312,6 +327,8 @@ impl Cx<'_> {
             tls_ca_file,
             keepalive_interval: a.keepalive_interval,
             register: a.register.unwrap_or(true),
+            auto_answer: a.auto_answer.unwrap_or_default(),
+            codecs,
         })
     }
 
@@ -331,7 +348,7 @@ impl Cx<'_> {
 
     /// Optional free text: must be non-empty and free of control characters (it ends up in
     /// SIP headers).
-    fn opt_text(
+    pub(super) fn opt_text(
         &self,
         what: &str,
         s: Option<Spanned<String>>,
