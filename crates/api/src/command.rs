@@ -50,3 +50,11 @@ pub enum Command {
     #[serde(rename = "call.dtmf", rename_all = "camelCase")]
     SendDtmf { call_id: CallId, digits: String },
 }
+
+/// What a command gives back besides success: the new call's id for `call.dial`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandResult {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<CallId>,
+}

@@ -14,7 +14,7 @@ pub use call::{
     CallIncoming, CallInfo, CallMuted, CallRinging, CallState, CallStats, DeviceKind, Direction,
     DtmfDirection, DtmfMethod, EndCause, HoldBy, Party,
 };
-pub use command::Command;
+pub use command::{Command, CommandResult};
 pub use event::{Envelope, Event};
 pub use registration::{RegistrationChanged, RegistrationState};
 pub use status::{AccountStatus, Status};

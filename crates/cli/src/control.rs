@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use dialtone_api::{Command, Status};
+use dialtone_api::{Command, CommandResult, Status};
 use dialtone_engine::Phone;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
@@ -33,6 +33,8 @@ struct Reply {
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<CommandResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -93,23 +95,27 @@ async fn handle(phone: Phone, stream: tokio::net::UnixStream) {
             Ok(Request::Status) => Reply {
                 ok: true,
                 status: Some(phone.status()),
+                result: None,
                 error: None,
             },
             Ok(Request::Execute { command }) => match phone.execute(command).await {
-                Ok(()) => Reply {
+                Ok(result) => Reply {
                     ok: true,
                     status: None,
+                    result: Some(result),
                     error: None,
                 },
                 Err(e) => Reply {
                     ok: false,
                     status: None,
+                    result: None,
                     error: Some(e.to_string()),
                 },
             },
             Err(e) => Reply {
                 ok: false,
                 status: None,
+                result: None,
                 error: Some(format!("bad request: {e}")),
             },
         };
@@ -173,6 +179,37 @@ pub fn print_status(path: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCod
             a.id, a.aor, a.transport, state, until, reason
         );
     }
+    for c in &status.calls {
+        let state = serde_json::to_value(c.state)?
+            .as_str()
+            .unwrap_or("?")
+            .to_string();
+        let dir = serde_json::to_value(c.direction)?
+            .as_str()
+            .unwrap_or("?")
+            .to_string();
+        let mut flags = Vec::new();
+        if let Some(by) = c.held {
+            flags.push(format!(
+                "held by {}",
+                serde_json::to_value(by)?.as_str().unwrap_or("?")
+            ));
+        }
+        if c.muted {
+            flags.push("muted".to_owned());
+        }
+        if let Some(codec) = &c.codec {
+            flags.push(codec.clone());
+        }
+        println!(
+            "  call {:<14} {:<8} {:<28} {} {}",
+            c.call_id,
+            dir,
+            c.remote.uri,
+            state,
+            flags.join(", ")
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -180,6 +217,9 @@ pub fn print_status(path: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCod
 pub fn execute(path: Option<PathBuf>, command: Command) -> anyhow::Result<ExitCode> {
     let reply = ask(path, &Request::Execute { command })?;
     if reply.ok {
+        if let Some(call_id) = reply.result.and_then(|r| r.call_id) {
+            println!("{call_id}");
+        }
         Ok(ExitCode::SUCCESS)
     } else {
         bail!(reply.error.unwrap_or_else(|| "refused".into()))

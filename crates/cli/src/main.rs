@@ -30,6 +30,36 @@ enum Commands {
         /// Control socket path (default: $XDG_RUNTIME_DIR/dialtone/control.sock).
         #[arg(long, env = "DIALTONE_CONTROL")]
         control: Option<PathBuf>,
+        /// Play this WAV file as the microphone (looping); sets `[audio] backend = "file"`.
+        #[arg(long, value_name = "FILE")]
+        audio_in: Option<PathBuf>,
+        /// Record what is heard into this WAV file; sets `[audio] backend = "file"`.
+        #[arg(long, value_name = "FILE")]
+        audio_out: Option<PathBuf>,
+    },
+    /// Place a call from a running phone; prints the call id.
+    Dial {
+        /// A number (`1002`, `+49 30 1234567`) or a SIP URI (`sip:1002@pbx.example.com`).
+        to: String,
+        /// The account to call from (default: the first registered one).
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, env = "DIALTONE_CONTROL")]
+        control: Option<PathBuf>,
+    },
+    /// Act on a call of a running phone.
+    Call {
+        action: CallAction,
+        call_id: String,
+        #[arg(long, env = "DIALTONE_CONTROL")]
+        control: Option<PathBuf>,
+    },
+    /// Send DTMF digits (0-9 * # A-D) on a call of a running phone.
+    Dtmf {
+        call_id: String,
+        digits: String,
+        #[arg(long, env = "DIALTONE_CONTROL")]
+        control: Option<PathBuf>,
     },
     /// Show the accounts of a running phone and their registration state.
     Status {
@@ -66,6 +96,41 @@ enum Commands {
     SetPassword { account: String },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CallAction {
+    Answer,
+    /// Refuse with 603 Decline.
+    Reject,
+    /// Refuse with 486 Busy Here.
+    Busy,
+    Hangup,
+    Hold,
+    Resume,
+    Mute,
+    Unmute,
+}
+
+impl CallAction {
+    fn command(self, call_id: String) -> Command {
+        match self {
+            CallAction::Answer => Command::Answer { call_id },
+            CallAction::Reject => Command::Reject {
+                call_id,
+                busy: false,
+            },
+            CallAction::Busy => Command::Reject {
+                call_id,
+                busy: true,
+            },
+            CallAction::Hangup => Command::Hangup { call_id },
+            CallAction::Hold => Command::Hold { call_id },
+            CallAction::Resume => Command::Resume { call_id },
+            CallAction::Mute => Command::Mute { call_id },
+            CallAction::Unmute => Command::Unmute { call_id },
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -73,7 +138,38 @@ fn main() -> ExitCode {
             config,
             events,
             control,
-        } => serve::run(config, events, control),
+            audio_in,
+            audio_out,
+        } => serve::run(
+            config,
+            events,
+            control,
+            serve::AudioFiles {
+                input: audio_in,
+                output: audio_out,
+            },
+        ),
+        Commands::Dial {
+            to,
+            account,
+            control,
+        } => control::execute(
+            control,
+            Command::Dial {
+                to,
+                account_id: account,
+            },
+        ),
+        Commands::Call {
+            action,
+            call_id,
+            control,
+        } => control::execute(control, action.command(call_id)),
+        Commands::Dtmf {
+            call_id,
+            digits,
+            control,
+        } => control::execute(control, Command::SendDtmf { call_id, digits }),
         Commands::Status { control, json } => control::print_status(control, json),
         Commands::Reregister { account, control } => control::execute(
             control,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use dialtone_api::Envelope;
-use dialtone_engine::config::Config;
+use dialtone_engine::config::{AudioBackendKind, Config};
 use dialtone_engine::{secrets, Phone};
 use tokio::sync::broadcast;
 use tracing::{info, warn};
@@ -54,15 +54,33 @@ pub fn set_password(account: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--audio-in` / `--audio-out`: WAV files instead of sound devices.
+pub struct AudioFiles {
+    pub input: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+}
+
 pub fn run(
     config: Option<PathBuf>,
     print_events: bool,
     control: Option<PathBuf>,
+    files: AudioFiles,
 ) -> anyhow::Result<ExitCode> {
-    let config = match load(config) {
+    let mut config = match load(config) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    if files.input.is_some() || files.output.is_some() {
+        if let Some(input) = &files.input {
+            if !input.is_file() {
+                eprintln!("dialtone: --audio-in {}: no such file", input.display());
+                return Ok(ExitCode::from(EXIT_CONFIG));
+            }
+        }
+        config.audio.backend = AudioBackendKind::File;
+        config.audio.input_file = files.input;
+        config.audio.output_file = files.output;
+    }
     logging::init(&config.log.level, config.log.file.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -19,6 +19,20 @@ pub enum EngineError {
     UnsupportedTransport { account: String, transport: String },
     #[error("no account `{0}`")]
     UnknownAccount(String),
+    #[error("no call `{0}`")]
+    UnknownCall(String),
+    #[error("call `{call_id}` is {state}: cannot {command}")]
+    WrongState {
+        call_id: String,
+        state: String,
+        command: String,
+    },
+    #[error("cannot dial `{to}`: {reason}")]
+    BadNumber { to: String, reason: String },
+    #[error("no registered account to call from{}", .0.as_deref().map(|a| format!(" (account `{a}` is not registered)")).unwrap_or_default())]
+    NoAccount(Option<String>),
+    #[error("cannot start media: {0}")]
+    Media(String),
     #[error("command not supported by this version: {0}")]
     Unsupported(String),
     #[error("the phone has stopped")]

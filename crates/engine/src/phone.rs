@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dialtone_api::{
-    AccountStatus, Command, Envelope, Event, RegistrationChanged, RegistrationState, Status,
-    LOCAL_ACCOUNT_ID,
+    AccountStatus, Command, CommandResult, Envelope, Event, RegistrationChanged, RegistrationState,
+    Status, LOCAL_ACCOUNT_ID,
 };
 use dialtone_sip::agent::{AgentEvent, AgentSettings, StrayPolicy as SipStrayPolicy, UserAgent};
 use dialtone_sip::digest::Password;
@@ -124,7 +124,7 @@ impl Phone {
         }
     }
 
-    pub async fn execute(&self, command: Command) -> Result<(), EngineError> {
+    pub async fn execute(&self, command: Command) -> Result<CommandResult, EngineError> {
         let (id, input) = match command {
             Command::EnableAccount { account_id } => (account_id, AccountInput::Enable),
             Command::DisableAccount { account_id } => (account_id, AccountInput::Disable),
@@ -136,7 +136,8 @@ impl Phone {
             .accounts
             .get(&id)
             .ok_or_else(|| EngineError::UnknownAccount(id.clone()))?;
-        sender.send(input).await.map_err(|_| EngineError::Stopped)
+        sender.send(input).await.map_err(|_| EngineError::Stopped)?;
+        Ok(CommandResult::default())
     }
 
     /// Unregisters every account (Expires: 0), waiting at most `within`, then closes the
