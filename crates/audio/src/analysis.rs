@@ -38,6 +38,7 @@ pub fn tone_amplitude(samples: &[i16], rate: u32, freq: f32) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -52,10 +52,18 @@ impl AudioBackend for CpalBackend {
     }
 }
 
-/// The name we show for a device and match against [`StreamConfig::input`]/`output`.
+/// The human name we show for a device.
 pub(crate) fn device_name(device: &cpal::Device) -> String {
     match device.description() {
         Ok(d) => d.name().to_string(),
+        Err(_) => device_id(device),
+    }
+}
+
+/// The device's stable id ("host:id"), or its name if the host cannot give one.
+pub(crate) fn device_id(device: &cpal::Device) -> String {
+    match device.id() {
+        Ok(id) => id.to_string(),
         Err(_) => device.to_string(),
     }
 }
@@ -87,6 +95,7 @@ pub(crate) fn list_devices() -> Result<Vec<DeviceInfo>, AudioError> {
             let is_default = default.as_ref() == Some(&device);
             list.push(DeviceInfo {
                 name: device_name(&device),
+                id: device_id(&device),
                 kind,
                 is_default,
             });
@@ -95,7 +104,7 @@ pub(crate) fn list_devices() -> Result<Vec<DeviceInfo>, AudioError> {
     Ok(list)
 }
 
-/// The device called `name` (by description or by cpal's display name), or the default one.
+/// The device whose id or name is `name` (the first match, ids first), or the default one.
 pub(crate) fn find_device(
     kind: DeviceKind,
     name: Option<&str>,
@@ -104,12 +113,16 @@ pub(crate) fn find_device(
     let Some(name) = name else {
         return default_device(&host, kind).ok_or(AudioError::NoDevice { kind });
     };
+    let mut by_name = None;
     for device in devices_of(&host, kind)? {
-        if device_name(&device) == name || device.to_string() == name {
+        if device_id(&device) == name {
             return Ok(device);
         }
+        if by_name.is_none() && device_name(&device) == name {
+            by_name = Some(device);
+        }
     }
-    Err(AudioError::DeviceNotFound {
+    by_name.ok_or_else(|| AudioError::DeviceNotFound {
         kind,
         name: name.to_string(),
     })
@@ -185,6 +198,7 @@ pub(crate) fn choose_format(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -209,7 +223,7 @@ mod tests {
         let e = range(2, 8_000, 96_000, SampleFormat::F64);
         assert!(range_score(&e).is_none());
         let mut all = [a, b, c, d];
-        all.sort_by_key(|r| range_score(r));
+        all.sort_by_key(range_score);
         assert_eq!(all[0], d);
         assert_eq!(all[1], c);
         assert_eq!(all[2], a);

@@ -479,6 +479,7 @@ impl StreamDriver for CpalDriver {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

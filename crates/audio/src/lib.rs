@@ -26,7 +26,6 @@ pub use error::AudioError;
 pub use null::NullBackend;
 pub use processing::{CaptureProcessor, EchoCanceller};
 pub use resample::{resample_clip, StreamResampler};
-pub use ring::{capture_push, playout_pull, DropCounters, PlayoutGate};
 pub use select::{backend_from_choice, AudioChoice};
 pub use tones::{dtmf_frequencies, ToneGenerator, TonePattern, ToneSegment, DEFAULT_TONE_LEVEL};
 pub use types::{AudioEvent, AudioStats, DeviceInfo, DeviceKind, EndOfInput, StreamConfig};

@@ -50,6 +50,7 @@ impl StreamDriver for NullDriver {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

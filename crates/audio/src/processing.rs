@@ -30,7 +30,7 @@ impl EchoCanceller {
     /// A canceller for mono frames of `frame_samples` at `sample_rate`.
     pub fn new(sample_rate: u32, frame_samples: usize) -> Result<Self, AudioError> {
         let block = (sample_rate / 100) as usize;
-        if block == 0 || frame_samples == 0 || frame_samples % block != 0 {
+        if block == 0 || frame_samples == 0 || !frame_samples.is_multiple_of(block) {
             return Err(AudioError::InvalidConfig(
                 "echo cancellation needs frames made of whole 10 ms blocks",
             ));

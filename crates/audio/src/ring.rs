@@ -112,6 +112,7 @@ pub fn playout_pull<T, C>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use ringbuf::traits::{Observer, Split};

@@ -264,6 +264,11 @@ impl ToneGenerator {
             }
             self.position += 1;
         }
+        if !self.finished && self.position >= self.segment_len(self.segment) {
+            // Step over the boundary now, so a pattern that ended exactly at the end of this
+            // frame reports finished before the next one.
+            self.advance();
+        }
         true
     }
 }

@@ -11,10 +11,11 @@ pub struct StreamConfig {
     pub sample_rate: u32,
     /// Samples in one frame (20 ms at `sample_rate`: 160, 320 or 960).
     pub frame_samples: usize,
-    /// Capture device by name (as [`DeviceInfo::name`] shows it); `None` = the default device.
+    /// Capture device by [`DeviceInfo::id`] or [`DeviceInfo::name`]; `None` = the default
+    /// device.
     /// File and null backends ignore it.
     pub input: Option<String>,
-    /// Playout device by name; `None` = the default device. File and null backends ignore it.
+    /// Playout device by id or name; `None` = the default device. File and null backends ignore it.
     pub output: Option<String>,
 }
 
@@ -72,8 +73,11 @@ impl fmt::Display for DeviceKind {
 /// One audio device as [`crate::AudioBackend::devices`] lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceInfo {
-    /// The name to put in [`StreamConfig::input`] / [`StreamConfig::output`].
+    /// The human name ("USB Headset"). Names can repeat (ALSA lists one card several ways).
     pub name: String,
+    /// A stable, unique id ("alsa:hw:CARD=Headset,DEV=0"); prefer it in settings. Either the
+    /// id or the name can go in [`StreamConfig::input`] / [`StreamConfig::output`].
+    pub id: String,
     pub kind: DeviceKind,
     /// True for the system's default device of this kind.
     pub is_default: bool,

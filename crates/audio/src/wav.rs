@@ -171,7 +171,10 @@ impl StreamDriver for WavDriver {
     fn write_frame(&mut self, pcm: &[i16]) {
         self.stats.frames_played += 1;
         if let Some(recorder) = self.recorder.as_mut() {
-            recorder.write(pcm, self.stats.frames_played % FLUSH_EVERY_FRAMES == 0);
+            recorder.write(
+                pcm,
+                self.stats.frames_played.is_multiple_of(FLUSH_EVERY_FRAMES),
+            );
         }
     }
 
