@@ -4,6 +4,7 @@
 use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::{SampleFormat, SupportedStreamConfig, SupportedStreamConfigRange};
 
+use crate::alsa_quiet::quietly;
 use crate::backend::{AudioBackend, AudioStream};
 use crate::cpal_stream::CpalDriver;
 use crate::error::AudioError;
@@ -26,25 +27,27 @@ impl CpalBackend {
     /// machine without a sound card this is false (ALSA still names a "default" device, but
     /// it has no configurations).
     pub fn has_default_devices() -> bool {
-        [DeviceKind::Input, DeviceKind::Output]
-            .into_iter()
-            .all(|kind| {
-                find_device(kind, None)
-                    .and_then(|d| choose_format(&d, kind))
-                    .is_ok()
-            })
+        quietly(|| {
+            [DeviceKind::Input, DeviceKind::Output]
+                .into_iter()
+                .all(|kind| {
+                    find_device(kind, None)
+                        .and_then(|d| choose_format(&d, kind))
+                        .is_ok()
+                })
+        })
     }
 }
 
 impl AudioBackend for CpalBackend {
     fn open(&self, config: &StreamConfig) -> Result<AudioStream, AudioError> {
         config.validate()?;
-        let driver = CpalDriver::open(config)?;
+        let driver = quietly(|| CpalDriver::open(config))?;
         Ok(AudioStream::new(Box::new(driver), config))
     }
 
     fn devices(&self) -> Result<Vec<DeviceInfo>, AudioError> {
-        list_devices()
+        quietly(list_devices)
     }
 
     fn name(&self) -> &'static str {

@@ -12,6 +12,7 @@ use cpal::{BufferSize, ErrorKind, FromSample, SampleFormat, SizedSample};
 use ringbuf::traits::{Consumer, Observer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 
+use crate::alsa_quiet::quietly;
 use crate::backend::StreamDriver;
 use crate::convert::{f32_to_i16, i16_to_f32};
 use crate::cpal_backend::{choose_format, device_name, find_device};
@@ -27,7 +28,7 @@ const PLAYOUT_PREBUFFER_MS: u32 = 60;
 /// Playout queued beyond this is dropped rather than letting latency grow.
 const PLAYOUT_MAX_QUEUED_MS: u32 = 200;
 /// Captured frames waiting beyond this many are dropped (oldest first).
-const CAPTURE_MAX_BACKLOG_FRAMES: usize = 10;
+const CAPTURE_MAX_BACKLOG_FRAMES: usize = 5;
 /// How often to try reopening a device that went away.
 const REOPEN_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -368,7 +369,7 @@ impl StreamDriver for CpalDriver {
         if recover(
             &mut self.input,
             DeviceKind::Input,
-            || open_input(None, rate, &counters),
+            || quietly(|| open_input(None, rate, &counters)),
             &mut self.events,
             &mut self.stats,
         ) {
@@ -417,7 +418,7 @@ impl StreamDriver for CpalDriver {
         recover(
             &mut self.output,
             DeviceKind::Output,
-            || open_output(None, rate, &counters),
+            || quietly(|| open_output(None, rate, &counters)),
             &mut self.events,
             &mut self.stats,
         );

@@ -2,6 +2,7 @@
 //! automation) and null. Real-time callbacks only move samples through lock-free ring buffers;
 //! resampling, echo cancellation and device recovery run on the caller's side.
 
+mod alsa_quiet;
 mod analysis;
 mod backend;
 mod convert;
