@@ -1,6 +1,24 @@
 //! Audio devices behind one [`AudioBackend`] trait: cpal (real devices), WAV files (tests,
 //! automation) and null. Real-time callbacks only move samples through lock-free ring buffers;
 //! resampling, echo cancellation and device recovery run on the caller's side.
+//!
+//! The engine sees mono i16 frames at the codec's PCM rate:
+//!
+//! ```no_run
+//! use dialtone_audio::{backend_from_choice, AudioChoice, StreamConfig};
+//!
+//! let backend = backend_from_choice(&AudioChoice::Auto); // cpal, or null when headless
+//! let mut stream = backend.open(&StreamConfig::new(8000))?; // 160-sample (20 ms) frames
+//! if stream.is_realtime() {
+//!     stream.set_echo_cancel(true)?; // only real rooms have acoustic echo
+//! }
+//! let mut mic = [0i16; 160];
+//! // every 20 ms:
+//! while stream.read_frame(&mut mic) { /* encode and send */ }
+//! stream.write_frame(&[0i16; 160]); // what the far end said
+//! while let Some(event) = stream.poll_event() { /* device lost / changed */ }
+//! # Ok::<(), dialtone_audio::AudioError>(())
+//! ```
 
 mod alsa_quiet;
 mod analysis;

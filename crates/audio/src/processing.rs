@@ -4,6 +4,14 @@
 //! [`EchoCanceller`] is WebRTC's audio processing module (AEC3, noise suppression, high-pass
 //! filter) in the pure-Rust port `sonora`. It works in 10 ms blocks, so frames must be whole
 //! multiples of 10 ms (20 ms frames are two blocks).
+//!
+//! Why sonora: it is a complete port of WebRTC's APM (the canceller browsers and most
+//! softphones use), pure Rust (no C++ toolchain, no system library), BSD-3, with an i16
+//! interleaved API that fits our frames. It is young (0.2, needs rustc 1.91), so it sits
+//! behind [`CaptureProcessor`]: another canceller (or none) plugs in with
+//! [`crate::AudioStream::set_capture_processor`]. Measured here (tests/echo_cancel.rs): 60+ dB
+//! echo reduction on a simulated 30 ms room echo, and near-end speech kept through double
+//! talk.
 
 use sonora::config::{EchoCanceller as AecConfig, HighPassFilter, NoiseSuppression};
 use sonora::{AudioProcessing, Config};

@@ -90,7 +90,8 @@ pub struct AudioStats {
     /// Times captured audio had to be dropped because nobody read it in time (ring full or
     /// more than the allowed backlog waiting).
     pub capture_overruns: u64,
-    /// Capture samples dropped (at the device rate) by those overruns.
+    /// Capture samples dropped by those overruns (device-rate samples when the ring was full,
+    /// stream-rate samples when the backlog was trimmed).
     pub capture_dropped_samples: u64,
     /// Times the device wanted playout audio and the ring had run dry.
     pub playout_underruns: u64,
