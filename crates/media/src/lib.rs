@@ -6,5 +6,6 @@
 pub mod codec;
 pub mod error;
 pub mod jitter;
+pub mod sdp;
 
 pub use error::MediaError;
