@@ -6,6 +6,7 @@
 pub mod codec;
 pub mod error;
 pub mod jitter;
+pub mod rtp;
 pub mod sdp;
 
 pub use error::MediaError;
