@@ -4,6 +4,7 @@
 //! events come out. Nothing here opens a socket or reads a clock.
 
 pub mod codec;
+pub mod dtmf;
 pub mod error;
 pub mod jitter;
 pub mod rtp;
