@@ -9,5 +9,6 @@ pub mod error;
 pub mod jitter;
 pub mod rtp;
 pub mod sdp;
+pub mod stats;
 
 pub use error::MediaError;
