@@ -9,6 +9,8 @@ pub mod error;
 pub mod jitter;
 pub mod rtp;
 pub mod sdp;
+pub mod session;
 pub mod stats;
 
 pub use error::MediaError;
+pub use session::{MediaConfig, MediaEvent, MediaSession, Transmit, TransmitKind};

@@ -4,7 +4,7 @@
 //! and RTCP reports with round-trip time.
 
 mod latch;
-mod ntp;
+pub mod ntp;
 mod receiver;
 mod report;
 mod sender;

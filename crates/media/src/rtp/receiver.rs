@@ -161,16 +161,17 @@ impl SourceStats {
 pub struct Receiver {
     sources: HashMap<u32, SourceStats>,
     current: Option<u32>,
-    epoch: Instant,
+    /// Arrival times count from the first packet.
+    epoch: Option<Instant>,
     clock_rate: u32,
 }
 
 impl Receiver {
-    pub fn new(epoch: Instant, clock_rate: u32) -> Self {
+    pub fn new(clock_rate: u32) -> Self {
         Receiver {
             sources: HashMap::new(),
             current: None,
-            epoch,
+            epoch: None,
             clock_rate,
         }
     }
@@ -216,8 +217,8 @@ impl Receiver {
         (valid, is_new)
     }
 
-    fn arrival_ticks(&self, now: Instant) -> u32 {
-        let since = now.saturating_duration_since(self.epoch);
+    fn arrival_ticks(&mut self, now: Instant) -> u32 {
+        let since = now.saturating_duration_since(*self.epoch.get_or_insert(now));
         (since.as_nanos() * u128::from(self.clock_rate) / 1_000_000_000) as u32
     }
 
