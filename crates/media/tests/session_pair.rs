@@ -407,3 +407,52 @@ fn rtp_packet(pt: u8, ssrc: u32, seq: u16) -> Vec<u8> {
     p.extend(std::iter::repeat_n(0x00u8, 160));
     p
 }
+
+#[test]
+fn rtcp_mux_peers_share_the_rtp_port() {
+    let mut net = Net::new();
+    let offer = net
+        .a
+        .session
+        .create_offer(Direction::SendRecv)
+        .replace("a=rtcp:40001\r\n", "a=rtcp-mux\r\n");
+    let answer = net
+        .b
+        .session
+        .accept_offer(&offer, Direction::SendRecv)
+        .unwrap();
+    assert!(answer.contains("a=rtcp-mux\r\n"));
+    net.a.session.apply_answer(&answer).unwrap();
+    assert!(net.a.session.negotiated().unwrap().rtcp_mux);
+    net.run(Duration::from_secs(4));
+    for peer in [&net.a, &net.b] {
+        assert!(
+            peer.session.stats().rtt_ms.is_some(),
+            "RTCP demuxed from RTP"
+        );
+        assert_eq!(peer.session.dropped_counts(), (0, 0));
+    }
+}
+
+#[test]
+fn nothing_before_negotiation_and_clear_errors() {
+    let mut net = Net::new();
+    assert!(matches!(
+        net.a.session.send_dtmf("1"),
+        Err(dialtone_media::MediaError::DtmfNotNegotiated)
+    ));
+    net.run(Duration::from_millis(200));
+    assert!(net.queue.is_empty(), "no packets before negotiation");
+    assert_eq!(
+        net.a.heard.len(),
+        10 * 160,
+        "playout is silence, frame by frame"
+    );
+    assert!(net.a.heard.iter().all(|&s| s == 0));
+    let err = net
+        .b
+        .session
+        .accept_offer("v=0\r\nnot sdp\r\n", Direction::SendRecv)
+        .unwrap_err();
+    assert_eq!(dialtone_media::sdp::rejection_status(&err), Some(400));
+}

@@ -15,7 +15,9 @@ impl MediaSession {
             self.next_rtcp = Some(now + delay);
         }
         if self.next_stats.is_some_and(|at| at <= now) {
-            self.events.push_back(MediaEvent::Stats(self.stats()));
+            if self.stream.is_some() {
+                self.events.push_back(MediaEvent::Stats(self.stats()));
+            }
             self.next_stats = Some(now + self.config.stats_interval);
         }
         if let Some(deadline) = self.receive_deadline() {
