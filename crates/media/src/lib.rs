@@ -4,7 +4,13 @@
 //! events come out. Nothing here opens a socket or reads a clock.
 
 pub mod codec;
+pub mod dtmf;
 pub mod error;
 pub mod jitter;
+pub mod rtp;
+pub mod sdp;
+pub mod session;
+pub mod stats;
 
 pub use error::MediaError;
+pub use session::{MediaConfig, MediaEvent, MediaSession, Transmit, TransmitKind};
