@@ -111,6 +111,7 @@ impl Auth {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::call::message::build_response;

@@ -167,6 +167,8 @@ pub(crate) struct Call {
     pub(super) bye_after_ack: bool,
     /// When an ended call stops absorbing retransmissions, whatever is still pending.
     pub(super) linger_until: Option<Instant>,
+    /// The linger time is over: nothing more to do.
+    finished: bool,
     transmits: VecDeque<Transmit>,
     events: VecDeque<CallEvent>,
     events_closed: bool,
@@ -212,6 +214,7 @@ impl Call {
             answered: vec![],
             bye_after_ack: false,
             linger_until: None,
+            finished: false,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             events_closed: false,
@@ -239,6 +242,9 @@ impl Call {
 
     /// The next moment [`Call::handle_timeout`] has something to do.
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        if self.finished {
+            return None;
+        }
         let mut next: Option<Instant> = None;
         let mut consider = |t: Option<Instant>| {
             if let Some(t) = t {
@@ -280,7 +286,7 @@ impl Call {
         if self.phase != Phase::Ended {
             return false;
         }
-        if self.linger_until.is_some_and(|until| now >= until) {
+        if self.finished || self.linger_until.is_some_and(|until| now >= until) {
             return true;
         }
         self.invite
@@ -622,6 +628,10 @@ impl Call {
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        if self.linger_until.is_some_and(|until| now >= until) {
+            self.finished = true;
+            return;
+        }
         if let Some(tx) = self.invite.as_mut() {
             let outs = tx.handle_timeout(now);
             self.handle_invite_outputs(now, outs);

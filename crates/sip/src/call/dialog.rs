@@ -180,7 +180,6 @@ impl Dialog {
 
     /// A request inside this dialog. `cseq`: `None` takes the next local CSeq (ACK and
     /// CANCEL pass the INVITE's).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn request(
         &mut self,
         method: Method,
@@ -232,7 +231,7 @@ fn target_of_uri(uri: &str, fallback: &Target) -> Option<Target> {
     };
     let sips = uri.scheme == Some(Scheme::Sips);
     let transport = uri.params.iter().find_map(|p| match p {
-        Param::Transport(t) => Some(t.clone()),
+        Param::Transport(t) => Some(*t),
         _ => None,
     });
     let kind = match transport {
@@ -260,6 +259,7 @@ fn target_of_uri(uri: &str, fallback: &Target) -> Option<Target> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::call::message::build_response;

@@ -53,6 +53,8 @@ impl Calls {
     }
 
     /// Hands a message to the call with this Call-ID; gives it back if there is none.
+    // The message goes back once to the dispatcher; boxing it would cost every call.
+    #[allow(clippy::result_large_err)]
     pub(crate) fn route(&self, call_id: &str, message: Inbound) -> Result<(), Inbound> {
         let Some(tx) = self.map().get(call_id).cloned() else {
             return Err(message);

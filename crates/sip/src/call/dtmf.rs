@@ -82,6 +82,7 @@ fn dtmf_digit(value: &str) -> Option<char> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

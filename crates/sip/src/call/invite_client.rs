@@ -202,6 +202,7 @@ impl InviteClient {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::call::message::tests_support::{invite, response_to};

@@ -230,6 +230,7 @@ impl AckWait {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::call::message::tests_support::{invite, response_to};

@@ -481,6 +481,7 @@ pub(crate) fn renumber(request: &mut Request, old_branch: &str, new_branch: &str
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 pub(crate) mod tests_support {
     use super::*;
     use rsipstack::sip::SipMessage;
@@ -527,6 +528,7 @@ pub(crate) mod tests_support {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::tests_support::*;
     use super::*;

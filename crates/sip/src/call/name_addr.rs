@@ -204,6 +204,7 @@ pub(crate) fn split_list(value: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

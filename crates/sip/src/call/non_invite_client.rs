@@ -155,6 +155,7 @@ impl NonInviteClient {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::call::message::tests_support::{parse_request, response_to};
