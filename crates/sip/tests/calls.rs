@@ -13,7 +13,7 @@ use dialtone_sip::{
 };
 use tokio::sync::mpsc;
 
-use support::{closed, free_port, next, Sipp};
+use support::{closed, free_port, next, Sipp, Transport};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -87,7 +87,39 @@ async fn outgoing_call_is_answered_acked_and_hung_up() -> Result<()> {
         CallEvent::ByeCompleted { status: 200 }
     );
     closed(&mut events).await?;
-    sipp.finish().await
+    sipp.finish().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn outgoing_call_over_tcp() -> Result<()> {
+    let (agent, _agent_events) = agent().await?;
+    let port = free_port()?;
+    let sipp = Sipp::uas_over("uas_answer", Transport::Tcp, port).await?;
+    let mut call = call_to(port);
+    call.target.kind = TransportKind::Tcp;
+    let (call, mut events) = agent.invite(call).await?;
+    assert!(matches!(
+        next(&mut events).await?,
+        CallEvent::Provisional { status: 180, .. }
+    ));
+    assert!(matches!(
+        next(&mut events).await?,
+        CallEvent::Answered { sdp: Some(_) }
+    ));
+    call.bye().await?;
+    assert_eq!(
+        next(&mut events).await?,
+        CallEvent::ByeCompleted { status: 200 }
+    );
+    let log = sipp.finish().await?;
+    assert!(log.contains("TCP message received"), "{log}");
+    assert!(log.contains("Via: SIP/2.0/TCP 127.0.0.1:"), "{log}");
+    assert!(
+        log.contains(";transport=tcp>"),
+        "our Contact names TCP: {log}"
+    );
+    Ok(())
 }
 
 #[tokio::test]
@@ -104,7 +136,8 @@ async fn outgoing_call_refused_busy_is_acked() -> Result<()> {
         }
     );
     closed(&mut events).await?;
-    sipp.finish().await // the scenario ends with our ACK
+    sipp.finish().await?; // the scenario ends with our ACK
+    Ok(())
 }
 
 #[tokio::test]
@@ -127,7 +160,8 @@ async fn proxy_challenge_is_answered_with_proxy_authorization() -> Result<()> {
         next(&mut events).await?,
         CallEvent::ByeCompleted { status: 200 }
     );
-    sipp.finish().await
+    sipp.finish().await?;
+    Ok(())
 }
 
 #[tokio::test]
@@ -149,7 +183,8 @@ async fn outgoing_call_cancelled_while_ringing() -> Result<()> {
         }
     );
     closed(&mut events).await?;
-    sipp.finish().await
+    sipp.finish().await?;
+    Ok(())
 }
 
 #[tokio::test]
@@ -175,7 +210,32 @@ async fn incoming_call_rings_is_answered_and_hung_up_by_the_caller() -> Result<(
     );
     assert_eq!(next(&mut call.events).await?, CallEvent::ByeReceived);
     closed(&mut call.events).await?;
-    sipp.finish().await
+    sipp.finish().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn incoming_call_over_tcp() -> Result<()> {
+    let (agent, mut agent_events) = agent().await?;
+    let sipp = Sipp::uac_over(
+        "uac_call_bye",
+        Transport::Tcp,
+        free_port()?,
+        agent.local_addr(),
+    )
+    .await?;
+    let mut call = incoming(&mut agent_events).await?;
+    assert_eq!(call.transport, TransportKind::Tcp);
+    assert_eq!(call.source.ip(), LOCALHOST);
+    call.handle.ring().await?;
+    call.handle.accept(answer_sdp("sendrecv")).await?;
+    assert_eq!(
+        next(&mut call.events).await?,
+        CallEvent::Confirmed { sdp: None }
+    );
+    assert_eq!(next(&mut call.events).await?, CallEvent::ByeReceived);
+    sipp.finish().await?;
+    Ok(())
 }
 
 #[tokio::test]
@@ -187,7 +247,8 @@ async fn incoming_call_cancelled_by_the_caller() -> Result<()> {
     assert_eq!(next(&mut call.events).await?, CallEvent::Cancelled);
     closed(&mut call.events).await?;
     assert!(call.handle.accept(answer_sdp("sendrecv")).await.is_err());
-    sipp.finish().await
+    sipp.finish().await?;
+    Ok(())
 }
 
 #[tokio::test]
@@ -213,7 +274,8 @@ async fn reinvite_and_dtmf_info_inside_an_incoming_call() -> Result<()> {
         }
     );
     assert_eq!(next(&mut call.events).await?, CallEvent::ByeReceived);
-    sipp.finish().await
+    sipp.finish().await?;
+    Ok(())
 }
 
 #[tokio::test]
@@ -231,5 +293,6 @@ async fn untrusted_caller_is_refused_before_any_call() -> Result<()> {
         other => bail!("expected StrayRequest, got {other:?}"),
     }
     assert_eq!(agent.call_count(), 0);
-    sipp.finish().await // the scenario expects 403
+    sipp.finish().await?; // the scenario expects 403
+    Ok(())
 }

@@ -18,16 +18,39 @@ pub const SIPP_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a test waits for one event.
 pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A free UDP port on 127.0.0.1 (free when this returns; sipp binds it right after).
+/// A port free for UDP and TCP on 127.0.0.1 (free when this returns; sipp binds it right
+/// after).
 pub fn free_port() -> Result<u16> {
-    let socket = UdpSocket::bind("127.0.0.1:0")?;
-    Ok(socket.local_addr()?.port())
+    for _ in 0..20 {
+        let socket = UdpSocket::bind("127.0.0.1:0")?;
+        let port = socket.local_addr()?.port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    bail!("no port free for both UDP and TCP")
 }
 
 fn scenario_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/scenarios")
         .join(format!("{name}.xml"))
+}
+
+/// sipp's transport: `-t u1` (UDP) or `-t t1` (TCP, one connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Udp,
+    Tcp,
+}
+
+impl Transport {
+    fn flag(self) -> &'static str {
+        match self {
+            Transport::Udp => "u1",
+            Transport::Tcp => "t1",
+        }
+    }
 }
 
 pub struct Sipp {
@@ -39,10 +62,18 @@ pub struct Sipp {
 impl Sipp {
     /// sipp waiting to be called on `port` (its UAS scenarios), once it has bound the port.
     pub async fn uas(name: &str, port: u16) -> Result<Sipp> {
-        let mut sipp = Sipp::start(name, port, None).await?;
+        Sipp::uas_over(name, Transport::Udp, port).await
+    }
+
+    pub async fn uas_over(name: &str, transport: Transport, port: u16) -> Result<Sipp> {
+        let mut sipp = Sipp::start(name, transport, port, None).await?;
         // Wait until sipp holds the port: binding it ourselves then fails.
         for _ in 0..250 {
-            if UdpSocket::bind(("127.0.0.1", port)).is_err() {
+            let taken = match transport {
+                Transport::Udp => UdpSocket::bind(("127.0.0.1", port)).is_err(),
+                Transport::Tcp => std::net::TcpListener::bind(("127.0.0.1", port)).is_err(),
+            };
+            if taken {
                 return Ok(sipp);
             }
             if let Some(status) = sipp.child.try_wait()? {
@@ -58,10 +89,24 @@ impl Sipp {
 
     /// sipp calling `remote` from `port` (its UAC scenarios).
     pub async fn uac(name: &str, port: u16, remote: SocketAddr) -> Result<Sipp> {
-        Sipp::start(name, port, Some(remote)).await
+        Sipp::start(name, Transport::Udp, port, Some(remote)).await
     }
 
-    async fn start(name: &str, port: u16, remote: Option<SocketAddr>) -> Result<Sipp> {
+    pub async fn uac_over(
+        name: &str,
+        transport: Transport,
+        port: u16,
+        remote: SocketAddr,
+    ) -> Result<Sipp> {
+        Sipp::start(name, transport, port, Some(remote)).await
+    }
+
+    async fn start(
+        name: &str,
+        transport: Transport,
+        port: u16,
+        remote: Option<SocketAddr>,
+    ) -> Result<Sipp> {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("sipp")
             .join(format!("{name}-{}-{port}", std::process::id()));
@@ -71,7 +116,14 @@ impl Sipp {
         let mut cmd = Command::new("sipp");
         cmd.arg("-sf")
             .arg(scenario_path(name))
-            .args(["-t", "u1", "-i", "127.0.0.1", "-mi", "127.0.0.1"])
+            .args([
+                "-t",
+                transport.flag(),
+                "-i",
+                "127.0.0.1",
+                "-mi",
+                "127.0.0.1",
+            ])
             .args(["-p", &port.to_string()])
             .args(["-mp", &free_port()?.to_string()])
             .args(["-s", "alice", "-m", "1"])
@@ -107,8 +159,9 @@ impl Sipp {
         )
     }
 
-    /// Waits for sipp to end; fails with its logs unless the scenario passed.
-    pub async fn finish(mut self) -> Result<()> {
+    /// Waits for sipp to end; fails with its logs unless the scenario passed. Returns the
+    /// messages sipp saw and sent.
+    pub async fn finish(mut self) -> Result<String> {
         let limit = SIPP_TIMEOUT + Duration::from_secs(5);
         let status = match tokio::time::timeout(limit, self.child.wait()).await {
             Ok(status) => status?,
@@ -121,7 +174,7 @@ impl Sipp {
         if !status.success() {
             bail!("sipp {} failed ({status}):\n{}", self.name, self.report());
         }
-        Ok(())
+        Ok(self.messages())
     }
 
     /// The messages sipp saw and sent so far.
