@@ -12,6 +12,7 @@ mod driver;
 mod dtmf;
 mod handle;
 mod in_dialog;
+mod input;
 mod invite_client;
 mod invite_server;
 mod message;
