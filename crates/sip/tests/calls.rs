@@ -296,3 +296,48 @@ async fn untrusted_caller_is_refused_before_any_call() -> Result<()> {
     sipp.finish().await?; // the scenario expects 403
     Ok(())
 }
+
+/// A request from 127.0.0.1 and the status line of the answer.
+async fn exchange(agent: &UserAgent, request: &str) -> Result<String> {
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    let port = socket.local_addr()?.port();
+    let request = request.replace("PORT", &port.to_string());
+    socket
+        .send_to(request.as_bytes(), agent.local_addr())
+        .await?;
+    let mut buf = vec![0u8; 4096];
+    let (n, _) = tokio::time::timeout(support::EVENT_TIMEOUT, socket.recv_from(&mut buf)).await??;
+    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    Ok(text.lines().next().unwrap_or_default().to_string())
+}
+
+fn request(method: &str, to_tag: &str) -> String {
+    format!(
+        "{method} sip:alice@127.0.0.1 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bK{method}x1;rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:bob@127.0.0.1>;tag=b1\r\n\
+         To: <sip:alice@127.0.0.1>{to_tag}\r\n\
+         Call-ID: no-such-call-{method}\r\n\
+         CSeq: 5 {method}\r\n\
+         Content-Length: 0\r\n\r\n"
+    )
+}
+
+#[tokio::test]
+async fn requests_for_unknown_dialogs_get_481() -> Result<()> {
+    let (agent, _agent_events) = agent().await?;
+    for method in ["BYE", "INFO", "INVITE"] {
+        let status = exchange(&agent, &request(method, ";tag=gone")).await?;
+        assert_eq!(
+            status, "SIP/2.0 481 Call/Transaction Does Not Exist",
+            "{method}"
+        );
+    }
+    let status = exchange(&agent, &request("CANCEL", "")).await?;
+    assert!(status.starts_with("SIP/2.0 481 "), "{status}");
+    let status = exchange(&agent, &request("INFO", "")).await?;
+    assert!(status.starts_with("SIP/2.0 501 "), "{status}");
+    assert_eq!(agent.call_count(), 0);
+    Ok(())
+}
