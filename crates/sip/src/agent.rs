@@ -1,5 +1,6 @@
 //! The user agent: transports and client transactions put together, the REGISTER and OPTIONS
-//! exchanges the engine runs, and the answers to requests nobody above handles yet.
+//! exchanges the engine runs, calls in both directions, and the answers to requests that
+//! belong to nothing.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -7,8 +8,12 @@ use std::time::Duration;
 
 use rsipstack::sip::{Header, HeadersExt, Method, Request, SipMessage};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use crate::call::{
+    self, Auth, Call, CallEvent, CallHandle, CallSetup, Calls, Inbound, IncomingCall, OutgoingCall,
+};
 use crate::error::{SipError, TransactionError};
 use crate::registration::{Failure, RegisterRequest, RegisterResponse};
 use crate::transaction::{new_branch, ClientTransactions, Timers};
@@ -34,9 +39,11 @@ pub struct AgentSettings {
 }
 
 /// What the agent tells the engine.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum AgentEvent {
+    /// An INVITE from a trusted source started a call (100 Trying is sent).
+    IncomingCall(Box<IncomingCall>),
     /// A TCP/TLS connection went away.
     ConnectionLost {
         kind: TransportKind,
@@ -69,6 +76,7 @@ pub struct UserAgent {
     transactions: ClientTransactions,
     settings: Arc<AgentSettings>,
     trusted: Arc<Mutex<Trusted>>,
+    calls: Calls,
 }
 
 impl UserAgent {
@@ -86,6 +94,7 @@ impl UserAgent {
             transactions,
             settings: Arc::new(settings),
             trusted: Arc::new(Mutex::new(Some(Vec::new()))),
+            calls: Calls::default(),
         };
         tokio::spawn(agent.clone().dispatch(inbound, events_tx));
         info!(addr = %agent.local_addr(), "SIP listening (UDP and TCP)");
@@ -184,7 +193,81 @@ impl UserAgent {
             .map_err(|e| Failure::Transport(e.to_string()))
     }
 
+    /// Places a call: sends the INVITE (answering one digest challenge per realm when
+    /// `call.credentials` is set) and returns the call's handle and events.
+    ///
+    /// Fails at once only when the target cannot be reached at all (TCP/TLS connect) or the
+    /// call's URIs or headers are unusable; everything later arrives as [`CallEvent`]s.
+    pub async fn invite(
+        &self,
+        call: OutgoingCall,
+    ) -> Result<(CallHandle, mpsc::Receiver<CallEvent>), SipError> {
+        let via = self
+            .transports
+            .local_addr_for(&call.target, &call.tls)
+            .await?;
+        let contact = wire::contact_uri(
+            &call.contact_user,
+            call.contact_addr.unwrap_or(via),
+            call.target.kind,
+        );
+        let call_id = wire::random_token(32);
+        let local_tag = wire::random_token(10);
+        let from = format!("{};tag={local_tag}", call.from);
+        let to = call.to.to_string();
+        let user_agent = call
+            .user_agent
+            .clone()
+            .unwrap_or_else(|| self.settings.user_agent.clone());
+        let extra = call
+            .extra_headers
+            .iter()
+            .map(|(name, value)| call::extra_header(name, value))
+            .collect::<Result<Vec<_>, _>>()?;
+        let routes: Vec<String> = call.route.iter().cloned().collect();
+        let request = call::build_request(call::RequestParts {
+            method: Method::Invite,
+            uri: &call.request_uri,
+            kind: call.target.kind,
+            via,
+            branch: &new_branch(),
+            routes: &routes,
+            from: &from,
+            to: &to,
+            call_id: &call_id,
+            cseq: 1,
+            contact: Some(&contact),
+            user_agent: &user_agent,
+            extra,
+            body: Some(call::Body::sdp(&call.sdp_offer)),
+        })?;
+        let setup = CallSetup {
+            call_id: call_id.clone(),
+            local_tag,
+            peer: call.target.clone(),
+            via,
+            contact,
+            user_agent,
+            timers: call.timers.clone(),
+            auth: Auth::new(call.credentials.clone()),
+        };
+        let outgoing = Call::outgoing(Instant::now(), setup, request);
+        call::spawn(
+            outgoing,
+            &self.calls,
+            self.transports.clone(),
+            call.tls.clone(),
+        )
+        .ok_or(SipError::CallIdInUse { call_id })
+    }
+
+    /// How many calls are in progress (including ended ones still absorbing retransmissions).
+    pub fn call_count(&self) -> usize {
+        self.calls.len()
+    }
+
     pub fn shutdown(&self) {
+        self.calls.clear();
         self.transports.shutdown();
     }
 
@@ -200,8 +283,14 @@ impl UserAgent {
                     source,
                     ..
                 } => {
-                    if let Some(stray) = self.transactions.handle_response(response) {
-                        debug!(%source, status = stray.status_code.code(), "response matches no transaction");
+                    if let Some(response) = self.transactions.handle_response(response) {
+                        let status = response.status_code.code();
+                        let routed = call::call_id(&response).is_some_and(|id| {
+                            self.calls.route(&id, Inbound::Response(response)).is_ok()
+                        });
+                        if !routed {
+                            debug!(%source, status, "response matches no transaction");
+                        }
                     }
                 }
                 TransportEvent::Message {
@@ -225,6 +314,7 @@ impl UserAgent {
                     reason,
                 } => {
                     self.transactions.handle_connection_closed(kind, remote);
+                    self.calls.connection_closed(kind, remote);
                     let _ = events
                         .send(AgentEvent::ConnectionLost {
                             kind,
@@ -251,6 +341,23 @@ impl UserAgent {
         kind: TransportKind,
         events: &mpsc::Sender<AgentEvent>,
     ) {
+        // Requests of a call in progress go to it whatever their source: the call checks the
+        // dialog's tags, and a stranger cannot guess Call-ID and tags.
+        let request = match call::call_id(&request) {
+            Some(call_id) => match self.calls.route(
+                &call_id,
+                Inbound::Request {
+                    request,
+                    source,
+                    kind,
+                },
+            ) {
+                Ok(()) => return,
+                Err(Inbound::Request { request, .. }) => request,
+                Err(_) => return,
+            },
+            None => request,
+        };
         let method = request.method.to_string();
         if request.method == Method::Ack {
             return; // ACKs to our final responses need no answer
@@ -273,26 +380,26 @@ impl UserAgent {
         }
         match request.method {
             Method::Options => {
-                let allow = Header::Allow(
-                    "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, UPDATE".into(),
-                );
+                let allow = Header::Allow(call::ALLOW.into());
                 let accept = Header::Accept("application/sdp".into());
                 self.reply(&request, source, kind, 200, "OK", vec![allow, accept])
                     .await;
             }
-            Method::Invite => {
-                // Calls arrive with the call layer; until then say so instead of ringing.
+            Method::Invite if !call::has_to_tag(&request) => {
+                self.incoming_call(request, source, kind, events).await;
+            }
+            Method::Cancel | Method::Bye | Method::Invite => {
                 self.reply(
                     &request,
                     source,
                     kind,
-                    480,
-                    "Temporarily Unavailable",
+                    481,
+                    "Call/Transaction Does Not Exist",
                     vec![],
                 )
                 .await;
             }
-            Method::Cancel | Method::Bye => {
+            _ if call::has_to_tag(&request) => {
                 self.reply(
                     &request,
                     source,
@@ -308,6 +415,71 @@ impl UserAgent {
                     .await
             }
         }
+    }
+
+    /// A new INVITE from a trusted source: start the call (100 Trying) and tell the engine.
+    async fn incoming_call(
+        &self,
+        request: Request,
+        source: SocketAddr,
+        kind: TransportKind,
+        events: &mpsc::Sender<AgentEvent>,
+    ) {
+        let Some(details) = call::read_incoming(&request) else {
+            info!(%source, "INVITE without From, To, Contact or Call-ID refused");
+            self.reply(&request, source, kind, 400, "Bad Request", vec![])
+                .await;
+            return;
+        };
+        let peer = Target::new(kind, source);
+        let via = match self
+            .transports
+            .local_addr_for(&peer, &TlsSettings::default())
+            .await
+        {
+            Ok(via) => via,
+            Err(e) => {
+                warn!(%source, error = %e, "no local address to answer an INVITE from");
+                return;
+            }
+        };
+        let contact_user = call::user_part(&details.request_uri).unwrap_or("dialtone");
+        let setup = CallSetup {
+            call_id: call::call_id(&request).unwrap_or_default(),
+            local_tag: wire::random_token(10),
+            peer,
+            via,
+            contact: wire::contact_uri(contact_user, via, kind),
+            user_agent: self.settings.user_agent.clone(),
+            timers: Timers::default(),
+            auth: Auth::new(None),
+        };
+        let Some(incoming) = Call::incoming(Instant::now(), setup, request) else {
+            return; // read_incoming checked what Call::incoming needs
+        };
+        let Some((handle, call_events)) = call::spawn(
+            incoming,
+            &self.calls,
+            self.transports.clone(),
+            TlsSettings::default(),
+        ) else {
+            return;
+        };
+        info!(%source, call_id = %handle.call_id(), from = %details.from, "incoming call");
+        let call = IncomingCall {
+            handle,
+            from: details.from,
+            to: details.to,
+            request_uri: details.request_uri,
+            sdp_offer: details.sdp_offer,
+            source,
+            transport: kind,
+            call_info: details.call_info,
+            alert_info: details.alert_info,
+            asserted_identity: details.asserted_identity,
+            events: call_events,
+        };
+        let _ = events.send(AgentEvent::IncomingCall(Box::new(call))).await;
     }
 
     /// Answers to the source of the request; RFC 3581: `rport` makes that the packet's source.

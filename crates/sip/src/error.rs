@@ -88,9 +88,39 @@ pub enum TransactionError {
 pub enum WireError {
     #[error("`{uri}` is not a usable SIP URI: {message}")]
     BadUri { uri: String, message: String },
+    /// A header name or value that would break the message (CR, LF, a colon in the name, …).
+    #[error("header `{name}` cannot be sent: {reason}")]
+    BadHeader { name: String, reason: &'static str },
 }
 
-/// What the user agent as a whole can fail with when it starts.
+/// Why a [`crate::call::CallHandle`] command was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The call is over (or its task has stopped); nothing more can be done with it.
+    #[error("the call has ended")]
+    Ended,
+    /// The command does not fit the call's current state (e.g. `cancel` after the answer).
+    #[error("cannot {operation} a call that is {state}")]
+    InvalidState {
+        operation: &'static str,
+        state: &'static str,
+    },
+    /// A status code outside the range the command accepts.
+    #[error("{status} is not a valid status code to {operation}")]
+    InvalidStatus {
+        status: u16,
+        operation: &'static str,
+    },
+    /// Not one of `0-9 * # A-D`.
+    #[error("{digit:?} is not a DTMF digit")]
+    InvalidDtmf { digit: char },
+    /// The request or response could not be built.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+}
+
+/// What the user agent as a whole can fail with (starting, placing a call).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SipError {
@@ -98,4 +128,7 @@ pub enum SipError {
     Transport(#[from] TransportError),
     #[error(transparent)]
     Wire(#[from] WireError),
+    /// A call with this Call-ID is already in progress (a random Call-ID collided).
+    #[error("Call-ID {call_id} is already in use")]
+    CallIdInUse { call_id: String },
 }

@@ -130,9 +130,7 @@ pub fn register_request(
             }
         });
     }
-    headers.push(Header::Allow(
-        "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, UPDATE".into(),
-    ));
+    headers.push(Header::Allow(crate::call::ALLOW.into()));
     headers.push(Header::UserAgent(binding.user_agent.clone().into()));
     headers.push(Header::ContentLength("0".into()));
     Ok(Request {
