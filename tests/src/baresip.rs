@@ -22,7 +22,7 @@ mod options;
 pub use ctrl::{
     parse_listcalls, parse_netstring, reginfo_says_registered, strip_ansi, BaresipEvent, CallState,
 };
-pub use options::{AudioSource, BaresipOptions, DEVICE_RATE, G722, OPUS, PCMA, PCMU};
+pub use options::{AudioSource, BaresipOptions, SipTransport, DEVICE_RATE, G722, OPUS, PCMA, PCMU};
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;

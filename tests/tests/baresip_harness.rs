@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
-use dialtone_e2e::baresip::{AudioSource, Baresip, BaresipOptions, G722, OPUS, PCMA, PCMU};
+use dialtone_e2e::baresip::{
+    AudioSource, Baresip, BaresipOptions, SipTransport, G722, OPUS, PCMA, PCMU,
+};
 use dialtone_e2e::kamailio::Kamailio;
 use dialtone_e2e::tone;
 
@@ -233,6 +235,49 @@ fn hold_resume_and_callee_bye_are_routed_in_dialog() -> Result<()> {
         reason.contains("reset by peer"),
         "caller closed with {reason:?}"
     );
+    b.wait_call_closed(WAIT)?;
+    Ok(())
+}
+
+/// Both peers on TCP: Kamailio must reach each over the connection it registered on (the
+/// callee's INVITE, the caller's in-dialog requests via the Contact ;alias).
+#[test]
+fn tcp_call_reuses_the_registered_connections() -> Result<()> {
+    let k = Kamailio::start()?;
+    let tcp: SocketAddr = ([127, 0, 0, 1], k.tcp_port()).into();
+    let start = |user: &str, hz: f64, auto_answer: bool| -> Result<Baresip> {
+        let mut o = BaresipOptions::new(user, Some(tcp));
+        o.transport = SipTransport::Tcp;
+        o.codecs = vec![PCMU.to_string()];
+        o.source = AudioSource::Tone {
+            freq_hz: hz,
+            duration: Duration::from_secs(30),
+        };
+        o.auto_answer = auto_answer;
+        let mut b = Baresip::start(o)?;
+        b.wait_registered(WAIT)?;
+        Ok(b)
+    };
+    let mut a = start("1002", CALLER_HZ, false)?;
+    let mut b = start("1003", CALLEE_HZ, true)?;
+    let bindings = k.bindings()?;
+    ensure!(
+        bindings
+            .iter()
+            .all(|b| b.socket.as_deref().is_some_and(|s| s.starts_with("tcp:"))),
+        "{bindings:?}"
+    );
+    a.dial(&format!(
+        "sip:1003@127.0.0.1:{};transport=tcp",
+        k.tcp_port()
+    ))?;
+    a.wait_call_established(WAIT)?;
+    b.wait_call_established(WAIT)
+        .with_context(|| format!("callee log:\n{}", b.log_tail(40)))?;
+    a.hold()?;
+    b.wait_event(&["CALL_REMOTE_SDP"], WAIT)?;
+    b.hangup()?;
+    a.wait_call_closed(WAIT)?;
     b.wait_call_closed(WAIT)?;
     Ok(())
 }

@@ -17,6 +17,15 @@ pub const PCMA: &str = "PCMA/8000/1";
 pub const G722: &str = "G722/16000/1";
 pub const OPUS: &str = "opus/48000/2";
 
+/// SIP transport of the account.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SipTransport {
+    #[default]
+    Udp,
+    Tcp,
+}
+
 /// What baresip plays as its microphone.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AudioSource {
@@ -38,6 +47,8 @@ pub struct BaresipOptions {
     /// Registrar/proxy (Kamailio's UDP address). `None`: no registration, direct calls only
     /// (AOR `sip:<user>@127.0.0.1`).
     pub registrar: Option<SocketAddr>,
+    /// Transport towards the registrar/proxy (pass Kamailio's port for it as `registrar`).
+    pub transport: SipTransport,
     /// SIP port (UDP+TCP; baresip also takes the next port for TLS). `None`: a free pair.
     pub sip_port: Option<u16>,
     /// `audio_codecs` in preference order, e.g. `[OPUS]`; empty = every loaded codec.
@@ -63,6 +74,7 @@ impl BaresipOptions {
             user: user.to_string(),
             password: None,
             registrar,
+            transport: SipTransport::Udp,
             sip_port: None,
             codecs: Vec::new(),
             source: AudioSource::Tone {
@@ -139,8 +151,12 @@ pub(super) fn account_line(o: &BaresipOptions, sip_port: u16) -> String {
                 .clone()
                 .unwrap_or_else(|| crate::kamailio::password_for(&o.user));
             format!(
-                "<sip:{user}@{reg}>;auth_pass={password};outbound=\"sip:{reg}\";regint=300",
-                user = o.user
+                "<sip:{user}@{reg}{tp}>;auth_pass={password};outbound=\"sip:{reg}{tp}\";regint=300",
+                user = o.user,
+                tp = match o.transport {
+                    SipTransport::Udp => "",
+                    SipTransport::Tcp => ";transport=tcp",
+                },
             )
         }
         None => format!("<sip:{}@127.0.0.1:{sip_port}>;regint=0", o.user),
@@ -172,6 +188,13 @@ mod tests {
             account_line(&o, 6000),
             "<sip:1002@127.0.0.1:5070>;auth_pass=secret-1002;outbound=\"sip:127.0.0.1:5070\";\
              regint=300;answermode=auto;audio_codecs=opus/48000/2,PCMU/8000/1\n"
+        );
+        let mut o = BaresipOptions::new("1004", Some(([127, 0, 0, 1], 5071).into()));
+        o.transport = SipTransport::Tcp;
+        assert_eq!(
+            account_line(&o, 6000),
+            "<sip:1004@127.0.0.1:5071;transport=tcp>;auth_pass=secret-1004;\
+             outbound=\"sip:127.0.0.1:5071;transport=tcp\";regint=300;answermode=manual\n"
         );
         let o = BaresipOptions::new("1003", None);
         assert_eq!(
