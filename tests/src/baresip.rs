@@ -69,14 +69,6 @@ impl Baresip {
             .prefix(&format!("dialtone-baresip-{}-", options.user))
             .tempdir()
             .context("creating baresip temp dir")?;
-        let sip_port = match options.sip_port {
-            Some(p) => p,
-            None => free_port_pair()?,
-        };
-        let ctrl_port = match options.ctrl_port {
-            Some(p) => p,
-            None => free_tcp_port()?,
-        };
         let source = match &options.source {
             AudioSource::File(p) => p.clone(),
             AudioSource::Tone { freq_hz, duration } => {
@@ -90,45 +82,26 @@ impl Baresip {
                 p
             }
         };
-        fs::write(
-            dir.path().join("config"),
-            config_text(&options, sip_port, ctrl_port, &source, dir.path()),
-        )
-        .context("writing baresip config")?;
-        fs::write(
-            dir.path().join("accounts"),
-            account_line(&options, sip_port),
-        )
-        .context("writing baresip accounts")?;
-
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.path().join("baresip.log"))
-            .context("opening baresip.log")?;
-        let log2 = log.try_clone().context("cloning log handle")?;
-        let mut cmd = Command::new("baresip");
-        cmd.arg("-f").arg(dir.path());
-        if options.verbose {
-            cmd.args(["-v", "-s"]);
-        }
-        let mut child = cmd
-            .current_dir(dir.path())
-            .env("HOME", dir.path())
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log2)
-            .process_group(0)
-            .spawn()
-            .context("spawning baresip (is it installed?)")?;
-
-        let ctrl = match connect_ctrl(&mut child, ctrl_port) {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let log = fs::read_to_string(dir.path().join("baresip.log")).unwrap_or_default();
-                return Err(e.context(format!("baresip log:\n{log}")));
+        // Free ports are only free until someone binds them: if baresip dies at start-up
+        // (e.g. its SIP port was taken meanwhile), try again with fresh ones.
+        let automatic_ports = options.sip_port.is_none() || options.ctrl_port.is_none();
+        let mut attempt = 0;
+        let (sip_port, ctrl_port, child, ctrl) = loop {
+            attempt += 1;
+            let sip_port = match options.sip_port {
+                Some(p) => p,
+                None => free_port_pair()?,
+            };
+            let ctrl_port = match options.ctrl_port {
+                Some(p) => p,
+                None => free_tcp_port()?,
+            };
+            match spawn(dir.path(), &options, sip_port, ctrl_port, &source) {
+                Ok((child, ctrl)) => break (sip_port, ctrl_port, child, ctrl),
+                Err(e) if automatic_ports && attempt < 3 => {
+                    eprintln!("baresip {} failed to start, retrying: {e:#}", options.user);
+                }
+                Err(e) => return Err(e),
             }
         };
         let shared: SharedState = Arc::default();
@@ -563,6 +536,52 @@ impl Drop for Baresip {
     fn drop(&mut self) {
         let _ = self.ctrl.shutdown(std::net::Shutdown::Both);
         let _ = self.stop();
+    }
+}
+
+/// Writes `config` and `accounts`, starts baresip in `dir` and connects to its ctrl_tcp.
+fn spawn(
+    dir: &Path,
+    options: &BaresipOptions,
+    sip_port: u16,
+    ctrl_port: u16,
+    source: &Path,
+) -> Result<(Child, TcpStream)> {
+    fs::write(
+        dir.join("config"),
+        config_text(options, sip_port, ctrl_port, source, dir),
+    )
+    .context("writing baresip config")?;
+    fs::write(dir.join("accounts"), account_line(options, sip_port))
+        .context("writing baresip accounts")?;
+    let log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("baresip.log"))
+        .context("opening baresip.log")?;
+    let log2 = log.try_clone().context("cloning log handle")?;
+    let mut cmd = Command::new("baresip");
+    cmd.arg("-f").arg(dir);
+    if options.verbose {
+        cmd.args(["-v", "-s"]);
+    }
+    let mut child = cmd
+        .current_dir(dir)
+        .env("HOME", dir)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .process_group(0)
+        .spawn()
+        .context("spawning baresip (is it installed?)")?;
+    match connect_ctrl(&mut child, ctrl_port) {
+        Ok(s) => Ok((child, s)),
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = fs::read_to_string(dir.join("baresip.log")).unwrap_or_default();
+            Err(e.context(format!("baresip log:\n{log}")))
+        }
     }
 }
 
