@@ -28,6 +28,7 @@ pub enum SipTransport {
 
 /// What baresip plays as its microphone.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AudioSource {
     /// A sine tone written by the harness (mono, 48 kHz).
     Tone { freq_hz: f64, duration: Duration },
