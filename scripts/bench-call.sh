@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Measures what one call costs: whole-process CPU seconds (utime+stime from /proc/<pid>/stat)
+# and peak RSS (VmHWM) of both ends of an Opus call through a private Kamailio on loopback.
+#
+#   scripts/bench-call.sh                  baresip (1002) calls baresip (1003), 60 s
+#   CALL_SECONDS=10 scripts/bench-call.sh  a shorter call
+#   CODEC=PCMU/8000/1 scripts/bench-call.sh
+#   KEEP=1 scripts/bench-call.sh           keep the work dir (configs, logs, recordings)
+#   scripts/bench-call.sh --dialtone       (not yet) Dialtone is the caller, see start_caller_dialtone
+#
+# Prints a table `side  cpu_s  peak_rss_kb`. The figures cover each process's whole life
+# (start-up and registration included), read just before the caller hangs up. Kamailio's
+# row sums its processes (CPU and VmHWM).
+#
+# Standalone on purpose (bash, perl, openssl, kamailio, baresip): the configs follow the
+# Rust harness (tests/src/baresip/options.rs, tests/src/kamailio.rs) but are written here.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CALL_SECONDS=${CALL_SECONDS:-60}
+CODEC=${CODEC:-opus/48000/2}
+MODE=baresip
+WAIT_SECONDS=15
+
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --dialtone) MODE=dialtone ;;
+        --baresip) MODE=baresip ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+
+for tool in kamailio kamcmd baresip openssl perl ss; do
+    command -v "$tool" >/dev/null || { echo "missing: $tool (scripts/test.sh installs it)" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d /tmp/dialtone-bench-XXXXXX)
+PIDS=()
+
+# Stops what this script started, newest first: the phones unregister while Kamailio is up.
+cleanup() {
+    local i pid
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        pid=${PIDS[i]}
+        kill -TERM "$pid" 2>/dev/null || continue
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    if [ "${KEEP:-0}" = 1 ]; then
+        echo "work dir kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+
+# A loopback port free for UDP and TCP, and (for baresip's TLS) the next one too.
+free_port() {
+    local p
+    for _ in $(seq 200); do
+        p=$(( (RANDOM % 20000) + 20000 ))
+        if [ -z "$(ss -Hlnut "( sport = :$p or sport = :$((p + 1)) )")" ] \
+            && ! grep -qx "$p" "$WORK/ports" 2>/dev/null; then
+            echo "$p" >>"$WORK/ports"; echo $((p + 1)) >>"$WORK/ports"
+            echo "$p"; return 0
+        fi
+    done
+    echo "no free port" >&2; return 1
+}
+
+# wait_for <seconds> <description> <command...>: polls the command until it succeeds.
+wait_for() {
+    local secs=$1 what=$2; shift 2
+    local deadline=$(( $(date +%s) + secs ))
+    until "$@" >/dev/null 2>&1; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "timed out after ${secs}s waiting for: $what" >&2; return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# write_tone <file> <hz> <seconds>: mono S16LE WAV at 48 kHz, amplitude 0.3.
+write_tone() {
+    perl -e '
+        my ($file, $hz, $secs) = @ARGV; my $rate = 48000; my $n = int($rate * $secs);
+        open(my $f, ">:raw", $file) or die "$file: $!";
+        print $f "RIFF", pack("V", 36 + 2 * $n), "WAVE", "fmt ", pack("VvvVVvv", 16, 1, 1, $rate, 2 * $rate, 2, 16),
+                 "data", pack("V", 2 * $n);
+        my $w = 2 * 3.14159265358979 * $hz / $rate;
+        for (my $i = 0; $i < $n; $i += 4800) {
+            my $m = $n - $i < 4800 ? $n - $i : 4800;
+            print $f pack("s<*", map { int(0.3 * 32767 * sin($w * ($i + $_))) } 0 .. $m - 1);
+        }' "$1" "$2" "$3"
+}
+
+# ---------------------------------------------------------------- Kamailio
+start_kamailio() {
+    local d=$WORK/kamailio
+    mkdir -p "$d/run"
+    KAM_UDP=$(free_port); KAM_TCP=$(free_port); KAM_TLS=$(free_port)
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$d/server.key" -out "$d/server.pem" -days 1 -subj /CN=127.0.0.1 2>/dev/null
+    printf '[server:default]\nmethod = TLSv1.2+\nprivate_key = %s\ncertificate = %s\n' \
+        "$d/server.key" "$d/server.pem" >"$d/tls.cfg"
+    sed -e "s|@@DEFINES@@|#!define REJECT_BAD_PASSWORD|" \
+        -e "s|@@DEBUG@@|2|" \
+        -e "s|@@UDP_PORT@@|$KAM_UDP|" -e "s|@@TCP_PORT@@|$KAM_TCP|" -e "s|@@TLS_PORT@@|$KAM_TLS|" \
+        -e "s|@@MODULES_DIR@@|/usr/lib/x86_64-linux-gnu/kamailio/modules/|" \
+        -e "s|@@CTL_SOCKET@@|$d/ctl.sock|" -e "s|@@CTL_FIFO@@|$d/fifo|" \
+        -e "s|@@TLS_CFG@@|$d/tls.cfg|" \
+        -e "s|@@AUTH_SECRET@@|bench$$$RANDOM|" -e "s|@@AUTH_ALGORITHM_PARAM@@||" \
+        "$ROOT/tests/kamailio/kamailio.cfg.in" >"$d/kamailio.cfg"
+    if grep -q '@@' "$d/kamailio.cfg"; then
+        echo "unfilled placeholder in kamailio.cfg: $(grep -m1 '@@' "$d/kamailio.cfg")" >&2; return 1
+    fi
+    setsid kamailio -DD -E -f "$d/kamailio.cfg" -P "$d/kamailio.pid" -Y "$d/run" -w "$d" \
+        </dev/null >"$d/kamailio.log" 2>&1 &
+    KAM_PID=$!
+    PIDS+=("$KAM_PID")
+    wait_for 10 "kamailio ctl socket" kamcmd -s "unix:$d/ctl.sock" core.uptime
+}
+
+registered() { kamcmd -s "unix:$WORK/kamailio/ctl.sock" ul.dump | grep -q "AoR: $1\$"; }
+
+# ---------------------------------------------------------------- baresip
+# start_baresip <name> <user> <tone hz> <auto|manual> [extra baresip args...]
+# Sets BARESIP_PID. Config as in tests/src/baresip/options.rs.
+start_baresip() {
+    local name=$1 user=$2 hz=$3 answer=$4; shift 4
+    local d=$WORK/$name port
+    mkdir -p "$d"
+    port=$(free_port)
+    write_tone "$d/source.wav" "$hz" $((CALL_SECONDS + 30))
+    cat >"$d/config" <<EOF
+poll_method		epoll
+sip_listen		127.0.0.1:$port
+net_interface		127.0.0.1
+dns_server		127.0.0.1:53
+call_local_timeout	120
+call_max_calls		4
+audio_player		aubridge,nil
+audio_source		aufile,$d/source.wav
+audio_alert		aubridge,nil
+ausrc_srate		48000
+auplay_srate		48000
+ausrc_channels		1
+auplay_channels		1
+audio_buffer		20-160
+jitter_buffer_delay	5-10
+rtcp_mux		no
+statmode_default	off
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			g722.so
+module			opus.so
+module			aubridge.so
+module			aufile.so
+module			sndfile.so
+snd_path		$d
+module_tmp		account.so
+module_app		menu.so
+opus_bitrate		32000
+EOF
+    echo "<sip:$user@127.0.0.1:$KAM_UDP>;auth_pass=secret-$user;outbound=\"sip:127.0.0.1:$KAM_UDP\";regint=300;answermode=$answer;audio_codecs=$CODEC" \
+        >"$d/accounts"
+    (cd "$d" && exec setsid env HOME="$d" baresip -f "$d" "$@" </dev/null >"$d/baresip.log" 2>&1) &
+    BARESIP_PID=$!
+    PIDS+=("$BARESIP_PID")
+}
+
+start_callee() {
+    start_baresip callee 1003 1000 auto
+    CALLEE_PID=$BARESIP_PID
+    wait_for "$WAIT_SECONDS" "callee 1003 registered" registered 1003
+}
+
+# The caller dials at start-up (baresip -e); a 407 challenge is answered with its password.
+start_caller_baresip() {
+    start_baresip caller 1002 440 manual -e "/dial sip:1003@127.0.0.1:$KAM_UDP"
+    CALLER_PID=$BARESIP_PID
+    CALLER_LOG=$WORK/caller/baresip.log
+}
+
+# TODO(--dialtone): start `dialtone serve --config <toml> --audio-in <440 Hz wav>
+# --audio-out $WORK/caller/heard.wav` as user 1002 registered at 127.0.0.1:$KAM_UDP, wait
+# for its registration (registered 1002), dial with `dialtone call sip:1003@127.0.0.1:$KAM_UDP`
+# and set CALLER_PID (the serve process) and CALLER_LOG; caller_established must then
+# recognise its "call established" line (or poll `dialtone status --json`).
+start_caller_dialtone() {
+    echo "--dialtone is not implemented yet: see the TODO above start_caller_dialtone in $0" >&2
+    return 2
+}
+
+caller_established() { grep -aq "Call established" "$CALLER_LOG"; }
+
+# ---------------------------------------------------------------- measuring
+CLK_TCK=$(getconf CLK_TCK)
+
+# cpu_ticks <pid>: utime+stime (fields 14 and 15 of /proc/<pid>/stat; the command name in
+# field 2 may hold spaces, so count from after its closing parenthesis).
+cpu_ticks() {
+    local rest
+    rest=$(sed 's/^.*) //' "/proc/$1/stat")
+    awk '{ print $12 + $13 }' <<<"$rest"
+}
+
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# measure <side> <pid...>: one row, summing over the pids.
+measure() {
+    local side=$1; shift
+    local ticks=0 kb=0 pid
+    for pid in "$@"; do
+        ticks=$((ticks + $(cpu_ticks "$pid")))
+        kb=$((kb + $(hwm_kb "$pid")))
+    done
+    printf '%-10s %8s %12s\n' "$side" "$(awk -v t="$ticks" -v h="$CLK_TCK" 'BEGIN { printf "%.2f", t / h }')" "$kb"
+}
+
+# ---------------------------------------------------------------- main
+start_kamailio
+start_callee
+case "$MODE" in
+    baresip) start_caller_baresip ;;
+    dialtone) start_caller_dialtone ;;
+esac
+wait_for "$WAIT_SECONDS" "call established (caller log $CALLER_LOG)" caller_established
+echo "call established ($MODE -> baresip, $CODEC); holding it for ${CALL_SECONDS}s" >&2
+sleep "$CALL_SECONDS"   # the call's length is what is being measured
+
+kill -0 "$CALLER_PID" "$CALLEE_PID" 2>/dev/null || { echo "a peer exited during the call" >&2; exit 1; }
+grep -aq "Call established" "$WORK/callee/baresip.log" || { echo "callee never established" >&2; exit 1; }
+mapfile -t KAM_PIDS < <(pgrep -g "$KAM_PID")
+printf '%-10s %8s %12s\n' side cpu_s peak_rss_kb
+measure "caller" "$CALLER_PID"
+measure "callee" "$CALLEE_PID"
+measure "kamailio" "${KAM_PIDS[@]}"
+
+# Hang up (baresip sends BYE on SIGTERM) and check the callee saw the call end.
+kill -TERM "$CALLER_PID"
+wait_for 10 "callee saw the call end" grep -aq "terminated" "$WORK/callee/baresip.log"
+ls -l "$WORK"/callee/dump-*-dec.wav >&2 2>/dev/null || true
