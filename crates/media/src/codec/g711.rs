@@ -1,5 +1,5 @@
 //! G.711 µ-law (PCMU, RFC 3551 payload type 0) and A-law (PCMA, payload type 8), with the
-//! shared waveform concealment of [`super::plc`].
+//! shared pitch-repeating waveform concealment (`plc.rs`).
 
 use std::marker::PhantomData;
 

@@ -76,9 +76,11 @@ pub struct JitterStats {
     pub target_delay: Duration,
     /// The RFC 3550 interarrival jitter estimate.
     pub jitter: Duration,
-    /// Frames decoded from their packet.
+    /// Packets decoded (a packet longer than ptime plays over several pops).
     pub decoded: u64,
-    /// Lost frames made up by the codec.
+    /// Lost frames made up by the codec. This includes the up to 200 ms concealed when a
+    /// stream stops (hold, end, Opus DTX) before the buffer goes quiet: it cannot tell
+    /// that from loss until then.
     pub concealed: u64,
     /// Lost frames rebuilt from the next packet's FEC.
     pub recovered: u64,
