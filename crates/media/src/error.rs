@@ -45,4 +45,20 @@ pub enum MediaError {
     /// Marshalling an RTP/RTCP packet of ours failed.
     #[error("RTP/RTCP packet: {0}")]
     Packet(#[from] webrtc_util::Error),
+    /// A PCM frame of a length the codec cannot encode.
+    #[error("codec {codec}: cannot encode a frame of {samples} samples")]
+    FrameSize { codec: &'static str, samples: usize },
+    /// libopus refused something.
+    #[error("opus: {context}: {source}")]
+    Opus {
+        context: &'static str,
+        #[source]
+        source: opus::Error,
+    },
+    /// A codec name in a preference list that Dialtone does not support.
+    #[error("unknown codec `{name}` (supported: opus, G722, PCMU, PCMA)")]
+    UnknownCodec { name: String },
+    /// A codec preference list that names no codec at all.
+    #[error("the codec list is empty")]
+    NoCodecs,
 }

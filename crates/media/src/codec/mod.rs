@@ -63,6 +63,12 @@ pub trait AudioCodec: Send {
 }
 
 pub mod g711;
+pub mod g722;
+mod g722_core;
+pub mod opus;
+mod plc;
 mod registry;
+#[cfg(test)]
+mod test_tone;
 
-pub use registry::{find, instantiate, supported};
+pub use registry::{find, instantiate, instantiate_with_fmtp, preference, supported};

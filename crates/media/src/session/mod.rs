@@ -79,7 +79,7 @@ impl MediaSession {
             .codecs
             .iter()
             .copied()
-            .filter(|c| codec::instantiate(c).is_some())
+            .filter(|c| codec::supported().contains(c))
             .collect();
         let first_clock = codecs.first().map_or(8000, |c| c.clock_rate);
         let sender = RtpSender::new(&mut rng, first_clock);

@@ -19,7 +19,7 @@ pub(super) struct Stream {
 impl Stream {
     pub fn new(negotiated: Negotiated, config: &MediaConfig) -> Result<Self, MediaError> {
         let info = negotiated.codec;
-        let codec = codec::instantiate(info).ok_or(MediaError::Codec {
+        let codec = codec::instantiate_with_fmtp(info, negotiated.remote_fmtp.as_deref()).ok_or(MediaError::Codec {
             codec: info.name,
             message: "negotiated but not instantiable".to_owned(),
         })?;
