@@ -31,6 +31,10 @@ pub enum EngineError {
     BadNumber { to: String, reason: String },
     #[error("no registered account to call from{}", .0.as_deref().map(|a| format!(" (account `{a}` is not registered)")).unwrap_or_default())]
     NoAccount(Option<String>),
+    #[error("`{0}` is not a DTMF sequence (use 0-9, *, #, A-D; at most 64)")]
+    BadDtmf(String),
+    #[error("cannot place the call: {0}")]
+    CallSetup(String),
     #[error("cannot start media: {0}")]
     Media(String),
     #[error("command not supported by this version: {0}")]

@@ -2,6 +2,7 @@
 //! exposes a cloneable [`Phone`] handle (`execute` commands, `subscribe` to events).
 
 mod account;
+mod calls;
 pub mod config;
 mod error;
 mod events;

@@ -18,6 +18,9 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::{info, warn};
 
 use crate::account::{AccountInput, AccountPlan, AccountTask};
+use crate::calls::profile::{self, CallProfile};
+use crate::calls::setup::{self as call_setup, Manager};
+use crate::calls::ManagerInput;
 use crate::config::{AccountConfig, Config, StrayPolicy, Transport};
 use crate::error::EngineError;
 use crate::events::EventBus;
@@ -41,6 +44,7 @@ struct Inner {
     agent: UserAgent,
     accounts: BTreeMap<String, mpsc::Sender<AccountInput>>,
     order: Vec<String>,
+    calls: Manager,
 }
 
 impl Phone {
@@ -67,8 +71,14 @@ impl Phone {
         let (agent, agent_events) = UserAgent::start(settings).await?;
 
         let mut plans = Vec::new();
+        let mut profiles = Vec::new();
         for account in &config.accounts {
-            plans.push(plan_account(config, account, &agent).await?);
+            let (plan, profile) = plan_account(config, account, &agent).await?;
+            plans.push(plan);
+            profiles.push(profile);
+        }
+        if profiles.is_empty() {
+            profiles.push(profile::for_local(config, agent.local_addr()));
         }
         let mut order = Vec::new();
         let mut accounts = BTreeMap::new();
@@ -95,12 +105,14 @@ impl Phone {
             order.push(id.clone());
             accounts.insert(id, tx);
         }
+        let calls = call_setup::start(config, agent.clone(), events.clone(), profiles);
         let phone = Phone {
             inner: Arc::new(Inner {
                 events,
                 agent,
                 accounts,
                 order,
+                calls,
             }),
         };
         tokio::spawn(phone.clone().forward_agent_events(agent_events));
@@ -120,7 +132,13 @@ impl Phone {
         Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             accounts: self.inner.events.accounts(&self.inner.order),
-            calls: Vec::new(),
+            calls: self
+                .inner
+                .calls
+                .infos
+                .lock()
+                .map(|c| c.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -129,7 +147,19 @@ impl Phone {
             Command::EnableAccount { account_id } => (account_id, AccountInput::Enable),
             Command::DisableAccount { account_id } => (account_id, AccountInput::Disable),
             Command::Reregister { account_id } => (account_id, AccountInput::Reregister),
-            other => return Err(EngineError::Unsupported(format!("{other:?}"))),
+            call => {
+                let (reply, answer) = oneshot::channel();
+                self.inner
+                    .calls
+                    .inputs
+                    .send(ManagerInput::Command {
+                        command: call,
+                        reply,
+                    })
+                    .await
+                    .map_err(|_| EngineError::Stopped)?;
+                return answer.await.map_err(|_| EngineError::Stopped)?;
+            }
         };
         let sender = self
             .inner
@@ -143,6 +173,18 @@ impl Phone {
     /// Unregisters every account (Expires: 0), waiting at most `within`, then closes the
     /// sockets.
     pub async fn shutdown(&self, within: Duration) {
+        let (done, calls_ended) = oneshot::channel();
+        if self
+            .inner
+            .calls
+            .inputs
+            .send(ManagerInput::Shutdown(done))
+            .await
+            .is_ok()
+            && tokio::time::timeout(within / 2, calls_ended).await.is_err()
+        {
+            warn!("not every call ended cleanly before shutdown");
+        }
         let mut waits = Vec::new();
         for (id, sender) in &self.inner.accounts {
             let (tx, rx) = oneshot::channel();
@@ -168,12 +210,23 @@ impl Phone {
 
     async fn forward_agent_events(self, mut events: mpsc::Receiver<AgentEvent>) {
         while let Some(event) = events.recv().await {
-            if let AgentEvent::ConnectionLost { kind, remote, .. } = event {
-                for sender in self.inner.accounts.values() {
-                    let _ = sender
-                        .send(AccountInput::ConnectionLost { kind, remote })
+            match event {
+                AgentEvent::ConnectionLost { kind, remote, .. } => {
+                    for sender in self.inner.accounts.values() {
+                        let _ = sender
+                            .send(AccountInput::ConnectionLost { kind, remote })
+                            .await;
+                    }
+                }
+                AgentEvent::IncomingCall(call) => {
+                    let _ = self
+                        .inner
+                        .calls
+                        .inputs
+                        .send(ManagerInput::Incoming(call))
                         .await;
                 }
+                _ => {}
             }
         }
     }
@@ -236,7 +289,7 @@ async fn plan_account(
     config: &Config,
     account: &AccountConfig,
     agent: &UserAgent,
-) -> Result<AccountPlan, EngineError> {
+) -> Result<(AccountPlan, CallProfile), EngineError> {
     let (host, port, transport, route) = match &account.proxy {
         Some(proxy) => {
             let transport = proxy.transport.unwrap_or(if proxy.secure {
@@ -288,6 +341,14 @@ async fn plan_account(
         }
     };
     let request_uri = format!("sip:{}", account.domain);
+    let call_profile = profile::for_account(
+        config,
+        account,
+        target.clone(),
+        tls.clone(),
+        route.clone(),
+        password.clone(),
+    );
     let registration = Registration::new(RegistrationSettings {
         auth_user: account.auth_user().to_string(),
         password,
@@ -313,7 +374,7 @@ async fn plan_account(
         .keepalive_interval
         .unwrap_or(config.sip.keepalive_interval);
     info!(account = %account.id, target = %addr, transport = kind.via_name(), "account configured");
-    Ok(AccountPlan {
+    let plan = AccountPlan {
         status: AccountStatus {
             id: account.id.clone(),
             display_name: account.display_name.clone(),
@@ -332,5 +393,6 @@ async fn plan_account(
         register_timeout: REGISTER_TIMEOUT,
         keepalive_timeout: KEEPALIVE_TIMEOUT,
         address_check: ADDRESS_CHECK,
-    })
+    };
+    Ok((plan, call_profile))
 }

@@ -19,10 +19,12 @@ pub(super) struct Stream {
 impl Stream {
     pub fn new(negotiated: Negotiated, config: &MediaConfig) -> Result<Self, MediaError> {
         let info = negotiated.codec;
-        let codec = codec::instantiate_with_fmtp(info, negotiated.remote_fmtp.as_deref()).ok_or(MediaError::Codec {
-            codec: info.name,
-            message: "negotiated but not instantiable".to_owned(),
-        })?;
+        let codec = codec::instantiate_with_fmtp(info, negotiated.remote_fmtp.as_deref()).ok_or(
+            MediaError::Codec {
+                codec: info.name,
+                message: "negotiated but not instantiable".to_owned(),
+            },
+        )?;
         let ptime_ms = negotiated.ptime_ms;
         let frame_samples = info.samples_per_frame(ptime_ms);
         let frame_ticks = info.rtp_ticks_per_frame(ptime_ms);
