@@ -15,7 +15,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use crate::error::EngineError;
 
@@ -228,6 +228,16 @@ impl MediaTask {
                     if opening.as_ref().is_some_and(JoinHandle::is_finished) {
                         if let Some(done) = opening.take() {
                             audio = done.await.ok().flatten();
+                            if audio.is_some() {
+                                // The first frame is read and played on this tick: the
+                                // latency script lines recordings up by this instant.
+                                info!(
+                                    call = %self.call_id,
+                                    at = %chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                                    rate,
+                                    "audio stream ready"
+                                );
+                            }
                         }
                     }
                     let now = std::time::Instant::now();
