@@ -42,6 +42,6 @@ ensure_rust() {
 }
 
 # What building Dialtone needs.
-BUILD_PACKAGES=(build-essential pkg-config git)
+BUILD_PACKAGES=(build-essential pkg-config git cmake libasound2-dev)
 # What the end-to-end tests run against: a real registrar, real SIP peers, TLS tooling.
 TEST_PACKAGES=(kamailio kamailio-tls-modules kamailio-websocket-modules sip-tester openssl procps)

@@ -2,9 +2,9 @@
 # Quick start, step 2: the whole test suite. Installs what the tests need (Kamailio, sipp,
 # openssl), builds the `dialtone` binary the end-to-end tests run, then runs every test.
 source "$(dirname "$0")/lib.sh"
-# baresip: the far end of call tests (tests/src/baresip.rs), iproute2 (ss) for scripts/bench-call.sh;
-# libasound2-dev and cmake: building the audio and codec crates (ALSA headers, bundled opus).
-CALL_PACKAGES=(baresip iproute2 libasound2-dev cmake)
+# baresip: the far end of call tests (tests/src/baresip.rs); iproute2 (ss) for scripts/bench-call.sh.
+# (cmake and libasound2-dev, for the bundled libopus and ALSA, are BUILD_PACKAGES in lib.sh.)
+CALL_PACKAGES=(baresip iproute2)
 ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${CALL_PACKAGES[@]}"
 ensure_rust
 cd "$ROOT"
