@@ -1,6 +1,7 @@
 //! `dialtone`: the headless phone and the commands that talk to a running one.
 
 mod control;
+mod devices;
 mod logging;
 mod serve;
 
@@ -92,6 +93,8 @@ enum Commands {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// List the sound devices (names and ids for `[audio] input_device` / `output_device`).
+    Devices,
     /// Store an account's password in the OS keyring (read from standard input).
     SetPassword { account: String },
 }
@@ -191,6 +194,7 @@ fn main() -> ExitCode {
         ),
         Commands::CheckConfig { config } => serve::check_config(config),
         Commands::SetPassword { account } => serve::set_password(&account),
+        Commands::Devices => devices::list(),
     };
     match result {
         Ok(code) => code,
