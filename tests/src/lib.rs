@@ -1,8 +1,10 @@
 //! Support for the end-to-end tests: a private Kamailio on loopback, the real `dialtone`
-//! binary with its events, baresip peers driven over ctrl_tcp, and tone WAV analysis.
+//! binary with its events and control socket, baresip peers driven over ctrl_tcp, tone WAV
+//! analysis, and a call rig putting them together.
 
 pub mod baresip;
 pub mod kamailio;
 pub mod phone;
+pub mod rig;
 pub mod sipp;
 pub mod tone;

@@ -1,13 +1,23 @@
-//! Runs the real `dialtone serve --events` binary and reads its events.
+//! Runs the real `dialtone serve --events` binary, reads its events and drives it over its
+//! control socket (JSON lines) or its command-line client.
 
-use std::io::{BufRead, BufReader};
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use dialtone_api::{Envelope, Event, RegistrationChanged, RegistrationState, Status};
+use dialtone_api::{
+    CallAnswered, CallEnded, CallHold, CallId, CallIncoming, CommandResult, Envelope, Event,
+    RegistrationChanged, RegistrationState, Status,
+};
+use serde_json::Value;
+
+/// How long a control request may take before the harness gives up on it.
+const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The `dialtone` binary: `$DIALTONE_BIN`, else next to the test executable's `deps/`.
 pub fn binary() -> anyhow::Result<PathBuf> {
@@ -44,6 +54,35 @@ impl Dialtone {
     /// Starts `dialtone serve --events` with `config` (TOML text) and extra environment
     /// variables (passwords).
     pub fn start(config: &str, env: &[(&str, &str)]) -> anyhow::Result<Dialtone> {
+        Dialtone::start_with_args(config, env, &[])
+    }
+
+    /// Like [`Dialtone::start`], with `--audio-in <input>` (the microphone, a WAV played in a
+    /// loop) and `--audio-out <output>` (a WAV recording of what is heard).
+    pub fn start_with_audio(
+        config: &str,
+        env: &[(&str, &str)],
+        input: Option<&Path>,
+        output: Option<&Path>,
+    ) -> anyhow::Result<Dialtone> {
+        let mut args: Vec<OsString> = Vec::new();
+        if let Some(p) = input {
+            args.push("--audio-in".into());
+            args.push(p.into());
+        }
+        if let Some(p) = output {
+            args.push("--audio-out".into());
+            args.push(p.into());
+        }
+        Dialtone::start_with_args(config, env, &args)
+    }
+
+    /// Like [`Dialtone::start`], with extra arguments after `serve`'s own.
+    pub fn start_with_args(
+        config: &str,
+        env: &[(&str, &str)],
+        extra: &[OsString],
+    ) -> anyhow::Result<Dialtone> {
         let dir = tempfile::tempdir()?;
         let config_path = dir.path().join("config.toml");
         std::fs::write(&config_path, config)?;
@@ -52,6 +91,7 @@ impl Dialtone {
             .arg(&config_path)
             .arg("--control")
             .arg(dir.path().join("control.sock"))
+            .args(extra)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -195,6 +235,176 @@ impl Dialtone {
         self.dir.path().join("control.sock")
     }
 
+    /// Sends one command over the control socket (`{"request":"execute","command":...}`) and
+    /// returns its result; an `ok: false` answer is an error carrying the phone's message.
+    pub fn command(&self, command: dialtone_api::Command) -> anyhow::Result<CommandResult> {
+        let request = serde_json::json!({ "request": "execute", "command": command });
+        let answer = self.control_request(&request)?;
+        if answer.get("ok").and_then(Value::as_bool) != Some(true) {
+            bail!(
+                "dialtone refused {}: {}",
+                serde_json::to_string(&command)?,
+                answer
+                    .get("error")
+                    .and_then(Value::as_str)
+                    .unwrap_or("(no error text)")
+            );
+        }
+        match answer.get("result") {
+            Some(r) if !r.is_null() => Ok(serde_json::from_value(r.clone())?),
+            _ => Ok(CommandResult::default()),
+        }
+    }
+
+    /// Places a call to `to` (a number or URI) from the first registered account; returns
+    /// the new call's id.
+    pub fn dial(&self, to: &str) -> anyhow::Result<CallId> {
+        let result = self.command(dialtone_api::Command::Dial {
+            to: to.to_string(),
+            account_id: None,
+        })?;
+        result
+            .call_id
+            .with_context(|| format!("call.dial {to} answered without a callId"))
+    }
+
+    /// One JSON request line on the control socket, one JSON answer line back.
+    fn control_request(&self, request: &Value) -> anyhow::Result<Value> {
+        let path = self.control_socket();
+        let mut stream = UnixStream::connect(&path)
+            .with_context(|| format!("connecting to {}", path.display()))?;
+        stream.set_read_timeout(Some(CONTROL_TIMEOUT))?;
+        stream.set_write_timeout(Some(CONTROL_TIMEOUT))?;
+        let mut line = serde_json::to_string(request)?;
+        line.push('\n');
+        stream.write_all(line.as_bytes())?;
+        let mut answer = String::new();
+        BufReader::new(stream)
+            .read_line(&mut answer)
+            .with_context(|| format!("no answer to {line}"))?;
+        serde_json::from_str(&answer).with_context(|| format!("unreadable answer {answer:?}"))
+    }
+
+    /// Runs `dialtone <args> --control <this instance's socket>` (e.g. `["call", "answer",
+    /// id]`, `["dtmf", id, "1#5"]`); an error unless it exits 0.
+    pub fn cli(&self, args: &[&str]) -> anyhow::Result<Output> {
+        let out = Command::new(binary()?)
+            .args(args)
+            .arg("--control")
+            .arg(self.control_socket())
+            .stdin(Stdio::null())
+            .output()
+            .context("running the dialtone client")?;
+        if !out.status.success() {
+            bail!(
+                "`dialtone {}` failed ({}): {}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(out)
+    }
+
+    /// Waits for the next event named `name` (`call.answered`, ...) about `call_id` (any call
+    /// when `None`), at most `within`.
+    pub fn wait_call_event(
+        &mut self,
+        name: &str,
+        call_id: Option<&str>,
+        within: Duration,
+    ) -> anyhow::Result<Event> {
+        let env = self.wait_for(within, |e| {
+            e.event.name() == name && call_id.is_none_or(|id| e.event.call_id() == Some(id))
+        })?;
+        Ok(env.event)
+    }
+
+    /// Checks that no event named `name` about `call_id` arrives within `within` (e.g. the
+    /// call stays up for its talk time); an error if one does.
+    pub fn expect_no_call_event(
+        &mut self,
+        name: &str,
+        call_id: &str,
+        within: Duration,
+    ) -> anyhow::Result<()> {
+        match self.wait_call_event(name, Some(call_id), within) {
+            Ok(ev) => bail!(
+                "unexpected {name} within {within:?}: {}\n--- dialtone log ---\n{}",
+                serde_json::to_string(&ev).unwrap_or_default(),
+                self.log_tail(40)
+            ),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Waits for the next `call.incoming` (any call).
+    pub fn wait_incoming(&mut self, within: Duration) -> anyhow::Result<CallIncoming> {
+        match self.wait_call_event("call.incoming", None, within)? {
+            Event::CallIncoming(e) => Ok(e),
+            other => bail!("expected call.incoming, got {other:?}"),
+        }
+    }
+
+    /// Waits for `call.answered` of `call_id`.
+    pub fn wait_answered(
+        &mut self,
+        call_id: &str,
+        within: Duration,
+    ) -> anyhow::Result<CallAnswered> {
+        match self.wait_call_event("call.answered", Some(call_id), within)? {
+            Event::CallAnswered(e) => Ok(e),
+            other => bail!("expected call.answered, got {other:?}"),
+        }
+    }
+
+    /// Waits for `call.held` (`resumed == false`) or `call.resumed` of `call_id`.
+    pub fn wait_hold(
+        &mut self,
+        call_id: &str,
+        resumed: bool,
+        within: Duration,
+    ) -> anyhow::Result<CallHold> {
+        let name = if resumed { "call.resumed" } else { "call.held" };
+        match self.wait_call_event(name, Some(call_id), within)? {
+            Event::CallHeld(e) | Event::CallResumed(e) => Ok(e),
+            other => bail!("expected {name}, got {other:?}"),
+        }
+    }
+
+    /// Waits for `call.ended` of `call_id`.
+    pub fn wait_ended(&mut self, call_id: &str, within: Duration) -> anyhow::Result<CallEnded> {
+        match self.wait_call_event("call.ended", Some(call_id), within)? {
+            Event::CallEnded(e) => Ok(e),
+            other => bail!("expected call.ended, got {other:?}"),
+        }
+    }
+
+    /// Every event seen so far about `call_id`, in order.
+    pub fn events_of(&self, call_id: &str) -> Vec<Event> {
+        self.seen
+            .iter()
+            .filter(|e| e.event.call_id() == Some(call_id))
+            .map(|e| e.event.clone())
+            .collect()
+    }
+
+    /// The names of the events seen so far about `call_id`, in order.
+    pub fn event_names_of(&self, call_id: &str) -> Vec<&'static str> {
+        self.seen
+            .iter()
+            .filter(|e| e.event.call_id() == Some(call_id))
+            .map(|e| e.event.name())
+            .collect()
+    }
+
+    /// The last `n` lines of [`Dialtone::log`].
+    pub fn log_tail(&self, n: usize) -> String {
+        let log = self.log();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+
     /// SIGTERM, then waits (bounded) for a clean exit, collecting the last events.
     pub fn stop(&mut self, within: Duration) -> anyhow::Result<ExitStatus> {
         let Some(mut child) = self.child.take() else {
@@ -226,4 +436,41 @@ impl Drop for Dialtone {
             let _ = child.wait();
         }
     }
+}
+
+/// Waits until the WAV at `path` is complete (its RIFF size matches the file, its data
+/// reads) and has stopped growing: the phone finalises a recording when the call's audio
+/// stream closes, shortly after `call.ended`.
+pub fn wait_recording_finished(path: &Path, within: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + within;
+    let mut last_len: Option<u64> = None;
+    loop {
+        let len = std::fs::metadata(path).map(|m| m.len()).ok();
+        if let Some(len) = len {
+            if last_len == Some(len) && wav_is_complete(path) {
+                return Ok(());
+            }
+        }
+        last_len = len;
+        if Instant::now() >= deadline {
+            bail!(
+                "recording {} not finished within {within:?} (size {len:?})",
+                path.display()
+            );
+        }
+        // Polling a file that another process writes, not synchronising threads.
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A RIFF WAV whose size fields match the file and that holds samples.
+fn wav_is_complete(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    if bytes.len() < 44 || &bytes[0..4] != b"RIFF" {
+        return false;
+    }
+    let riff = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+    riff + 8 == bytes.len() && hound::WavReader::open(path).is_ok_and(|r| r.duration() > 0)
 }
