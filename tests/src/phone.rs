@@ -320,6 +320,25 @@ impl Dialtone {
         Ok(env.event)
     }
 
+    /// Like [`Dialtone::wait_call_event`], but an event seen earlier counts too, wherever it
+    /// is (for events whose order is not fixed, e.g. the `call.answered` of a waiting call
+    /// and the `call.held` of the call it puts on hold). Leaves the cursor alone if found.
+    pub fn wait_call_event_unordered(
+        &mut self,
+        name: &str,
+        call_id: &str,
+        within: Duration,
+    ) -> anyhow::Result<Event> {
+        let seen = self
+            .seen
+            .iter()
+            .find(|e| e.event.name() == name && e.event.call_id() == Some(call_id));
+        match seen {
+            Some(e) => Ok(e.event.clone()),
+            None => self.wait_call_event(name, Some(call_id), within),
+        }
+    }
+
     /// Checks that no event named `name` about `call_id` arrives within `within` (e.g. the
     /// call stays up for its talk time); an error if one does.
     pub fn expect_no_call_event(

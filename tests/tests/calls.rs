@@ -95,12 +95,12 @@ fn check_recordings(rig: &Rig, peer: &Baresip) -> Result<(Heard, Heard)> {
     Ok((by_phone, by_peer))
 }
 
-fn report(case: &str, codec: Codec, talk_ms: u64, heard: (Heard, Heard)) {
+fn report(case: &str, codec: &str, talk_ms: u64, heard: (Heard, Heard)) {
     let (p, b) = heard;
     println!(
-        "figure: {case} {}: talk {talk_ms} ms; dialtone heard {:.1} Hz ({:.3} of power, {:.2} s); \
+        "figure: {case} {codec}: talk {talk_ms} ms; dialtone heard {:.1} Hz ({:.3} of power, {:.2} s); \
          baresip heard {:.1} Hz ({:.3}, {:.2} s)",
-        codec.dialtone, p.dominant_hz, p.fraction, p.secs, b.dominant_hz, b.fraction, b.secs
+        p.dominant_hz, p.fraction, p.secs, b.dominant_hz, b.fraction, b.secs
     );
 }
 
@@ -157,7 +157,12 @@ fn outgoing(codec: Codec) -> Result<()> {
     );
 
     let heard = check_recordings(&rig, &peer)?;
-    report("outgoing", codec, ended.talk_ms, heard);
+    report(
+        "outgoing",
+        answered.codec.as_deref().unwrap_or("?"),
+        ended.talk_ms,
+        heard,
+    );
     Ok(())
 }
 
@@ -216,7 +221,12 @@ fn incoming(codec: Codec, auto_answer: bool) -> Result<()> {
     } else {
         "incoming"
     };
-    report(case, codec, ended.talk_ms, heard);
+    report(
+        case,
+        answered.codec.as_deref().unwrap_or("?"),
+        ended.talk_ms,
+        heard,
+    );
     Ok(())
 }
 

@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
-use dialtone_api::{CallDtmf, Command, DtmfDirection, DtmfMethod, EndCause, Event, HoldBy};
+use dialtone_api::{
+    CallDtmf, CallState, CallStats, Command, DtmfDirection, DtmfMethod, EndCause, Event, HoldBy,
+};
 use dialtone_e2e::baresip::{Baresip, PCMU};
 use dialtone_e2e::rig::{Rig, RigOptions};
 use dialtone_e2e::tone;
@@ -121,6 +123,16 @@ fn hold_and_resume_silence_the_call_in_between() -> Result<()> {
         .wait_hold(&id, false, WAIT)
         .with_context(|| rig.logs())?;
     ensure!(held.by == HoldBy::Local, "{held:?}");
+    let status = rig.phone.status()?;
+    let call = status
+        .calls
+        .iter()
+        .find(|c| c.call_id == id)
+        .with_context(|| format!("call {id} not in status {status:?}"))?;
+    ensure!(
+        call.held == Some(HoldBy::Local) && call.state == CallState::Active,
+        "status while held: {call:?}"
+    );
     rig.phone.expect_no_call_event("call.ended", &id, STRETCH)?;
     command(
         &rig,
@@ -177,22 +189,19 @@ fn dtmf_goes_both_ways() -> Result<()> {
     let id = call_up(&mut rig, &mut peer)?;
 
     rig.phone.cli(&["dtmf", &id, "1#5"])?;
+    let mut sent = String::new();
+    for _ in 0..3 {
+        let d = wait_dtmf(&mut rig, &id, DtmfDirection::Sent)
+            .with_context(|| format!("sent so far {sent:?}"))?;
+        ensure!(d.method == DtmfMethod::Rfc4733, "{d:?}");
+        sent.push(d.digit);
+    }
+    ensure!(sent == "1#5", "dialtone reported sending {sent:?}");
     let got = peer
         .wait_dtmf("1#5", WAIT)
         .with_context(|| format!("{}\n--- baresip ---\n{}", rig.logs(), peer.log_tail(30)))?;
     ensure!(got == "1#5", "baresip got {got:?}");
-    let sent: String = rig
-        .phone
-        .seen()
-        .iter()
-        .filter_map(|e| match &e.event {
-            Event::CallDtmf(d) if d.call_id == id && d.direction == DtmfDirection::Sent => {
-                Some(d.digit)
-            }
-            _ => None,
-        })
-        .collect();
-    println!("figure: baresip received {got:?}; dialtone reported sent {sent:?}");
+    println!("figure: dialtone reported sent {sent:?}; baresip received {got:?}");
 
     peer.send_dtmf("28*")?;
     let mut received = String::new();
@@ -366,5 +375,110 @@ fn mute_sends_silence_not_nothing() -> Result<()> {
         .dominant_frequency()
         .context("baresip heard silence")?;
     ensure!((f - PHONE_HZ).abs() < 10.0, "baresip heard {f:.1} Hz");
+
+    // ~6 s of call: the 5 s stats report counts packets sent through the mute too.
+    let stats: Vec<CallStats> = rig
+        .phone
+        .events_of(&id)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::CallStats(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    println!("figure: call.stats {stats:?}");
+    let first = stats.first().context("no call.stats in ~6 s of call")?;
+    ensure!(
+        first.codec.to_ascii_uppercase().starts_with("PCMU")
+            && first.packets_sent >= 200
+            && first.packets_received >= 200
+            && first.packets_lost == 0,
+        "{first:?}"
+    );
     Ok(())
+}
+
+/// The peer holds and resumes: `call.held` / `call.resumed` by `remote`.
+#[test]
+fn hold_by_the_peer_is_reported_as_remote() -> Result<()> {
+    let mut rig = rig()?;
+    let mut peer = peer(&rig, true)?;
+    let id = call_up(&mut rig, &mut peer)?;
+    peer.hold()?;
+    let held = rig
+        .phone
+        .wait_hold(&id, false, WAIT)
+        .with_context(|| rig.logs())?;
+    ensure!(held.by == HoldBy::Remote, "{held:?}");
+    peer.resume()?;
+    let resumed = rig
+        .phone
+        .wait_hold(&id, true, WAIT)
+        .with_context(|| rig.logs())?;
+    ensure!(resumed.by == HoldBy::Remote, "{resumed:?}");
+    hang_up(&mut rig, &mut peer, &id)
+}
+
+/// A second caller while a call is up, with `[calls] call_waiting` on: it rings as a waiting
+/// call, and answering it holds the first.
+#[test]
+fn answering_a_waiting_call_holds_the_first() -> Result<()> {
+    let mut rig = rig()?;
+    let mut first = peer(&rig, true)?;
+    let mut second = rig.peer("1004", 700.0, PCMU, false)?;
+    let id1 = call_up(&mut rig, &mut first)?;
+
+    second.dial(&rig.phone_uri())?;
+    let incoming = rig.phone.wait_incoming(WAIT).with_context(|| rig.logs())?;
+    ensure!(
+        incoming.call_waiting && incoming.from.uri.contains("1004"),
+        "{incoming:?}"
+    );
+    let id2 = incoming.call_id;
+    rig.phone.cli(&["call", "answer", &id2])?;
+    // Either may come first.
+    match rig
+        .phone
+        .wait_call_event_unordered("call.held", &id1, WAIT)?
+    {
+        Event::CallHeld(h) => ensure!(h.by == HoldBy::Local, "{h:?}"),
+        other => bail!("expected call.held, got {other:?}"),
+    }
+    rig.phone
+        .wait_call_event_unordered("call.answered", &id2, WAIT)
+        .with_context(|| rig.logs())?;
+    second.wait_call_established(WAIT)?;
+    rig.phone
+        .expect_no_call_event("call.ended", &id1, Duration::from_secs(1))?;
+
+    second.hangup()?;
+    let ended = rig.phone.wait_ended(&id2, WAIT)?;
+    ensure!(ended.cause == EndCause::Completed, "{ended:?}");
+    second.wait_call_closed(WAIT)?;
+    hang_up(&mut rig, &mut first, &id1)
+}
+
+/// With `[calls] call_waiting = false` a second caller gets 486 while a call is up, and the
+/// first call carries on.
+#[test]
+fn without_call_waiting_a_second_caller_is_busy() -> Result<()> {
+    let mut rig = Rig::start(RigOptions {
+        codecs: vec!["PCMU".to_string()],
+        tone_hz: PHONE_HZ,
+        extra_tables: "[calls]\ncall_waiting = false\n".to_string(),
+        ..RigOptions::default()
+    })?;
+    let mut first = peer(&rig, true)?;
+    let mut second = rig.peer("1004", 700.0, PCMU, false)?;
+    let id1 = call_up(&mut rig, &mut first)?;
+
+    second.dial(&rig.phone_uri())?;
+    let reason = second.wait_call_closed(WAIT)?;
+    ensure!(reason.starts_with("486"), "second caller saw {reason:?}");
+    rig.phone
+        .expect_no_call_event("call.ended", &id1, Duration::from_secs(1))?;
+    let names = rig.phone.event_names_of(&id1);
+    ensure!(!names.contains(&"call.held"), "first call: {names:?}");
+    println!("figure: second caller saw {reason:?}");
+    hang_up(&mut rig, &mut first, &id1)
 }
