@@ -1,12 +1,13 @@
 //! Auto-answer for PBX click-to-dial: with `auto_answer = "trusted"` a call from the
 //! account's registrar/proxy that carries `Call-Info: ...;answer-after=0` answers by itself;
 //! the same call without the header rings and waits for a person. sipp plays the PBX from
-//! 127.0.0.1, the registrar's address (Kamailio is the registrar on 127.0.0.1).
+//! 127.0.0.1, the registrar's address (Kamailio is the registrar on 127.0.0.1). Once
+//! answered, the PBX also sends a DTMF digit by SIP INFO.
 
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use dialtone_api::{EndCause, Event, RegistrationState as S};
+use dialtone_api::{DtmfDirection, DtmfMethod, EndCause, Event, RegistrationState as S};
 use dialtone_e2e::kamailio::{free_port, password_for, Kamailio};
 use dialtone_e2e::phone::Dialtone;
 use dialtone_e2e::sipp::{run_scenario, Scenario};
@@ -34,6 +35,25 @@ a=rtpmap:101 telephone-event/8000
 a=fmtp:101 0-16
 "#;
 
+/// After the answer the PBX sends a DTMF digit by SIP INFO (`application/dtmf-relay`).
+const INFO: &str = r#"
+  <send retrans="500"><![CDATA[
+INFO sip:1001@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Click to dial" <sip:pbx@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 2 INFO
+Max-Forwards: 70
+Content-Type: application/dtmf-relay
+Content-Length: [len]
+
+Signal=5
+Duration=160
+]]></send>
+  <recv response="200" />
+"#;
+
 /// The PBX calls, the phone answers by itself, the PBX hangs up after a second.
 fn answered_scenario(header: &str) -> String {
     format!(
@@ -54,6 +74,7 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
+  @@INFO@@
   <pause milliseconds="1000" />
   <send retrans="500"><![CDATA[
 BYE sip:1001@[remote_ip]:[remote_port] SIP/2.0
@@ -61,7 +82,7 @@ Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: "Click to dial" <sip:pbx@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 [last_To:]
 Call-ID: [call_id]
-CSeq: 2 BYE
+CSeq: 3 BYE
 Max-Forwards: 70
 Content-Length: 0
 
@@ -71,6 +92,7 @@ Content-Length: 0
 "#,
         invite = INVITE.replace("@@HEADER@@", header)
     )
+    .replace("@@INFO@@", INFO)
 }
 
 /// The PBX calls, the phone rings (no 200 may come), the PBX gives up after a second.
@@ -186,6 +208,18 @@ fn trusted_pbx_call_with_answer_after_answers_itself() -> Result<()> {
     phone.wait_for(Duration::from_secs(5), |e| {
         matches!(e.event, Event::CallAnswered(_))
     })?;
+    let dtmf = phone.wait_for(Duration::from_secs(5), |e| {
+        matches!(e.event, Event::CallDtmf(_))
+    })?;
+    match dtmf.event {
+        Event::CallDtmf(d) => ensure!(
+            d.digit == '5'
+                && d.method == DtmfMethod::Info
+                && d.direction == DtmfDirection::Received,
+            "{d:?}"
+        ),
+        _ => unreachable!("matched above"),
+    }
     ensure!(ended(&mut phone)? == EndCause::Completed);
     Ok(())
 }
