@@ -26,18 +26,7 @@ SIP/2.0 183 Session Progress
 [last_To:];tag=[pid]SIPpTag01[call_number]
 [last_Call-ID:]
 [last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP4 [local_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-]]></send>
+@@SDP@@
   <nop><action><exec play_pcap_audio="@@PCAP@@" /></action></nop>
   <pause milliseconds="2000" />
   <send retrans="500"><![CDATA[
@@ -47,18 +36,7 @@ SIP/2.0 200 OK
 [last_To:];tag=[pid]SIPpTag01[call_number]
 [last_Call-ID:]
 [last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP4 [local_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-]]></send>
+@@SDP@@
   <recv request="ACK" crlf="true" />
   <recv request="BYE" />
   <send><![CDATA[
@@ -73,6 +51,20 @@ Content-Length: 0
 ]]></send>
 </scenario>
 "#;
+
+/// The far end's Contact and SDP answer, the same in the 183 and the 200.
+const SDP: &str = "Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=sipp 1 1 IN IP4 [local_ip]
+s=-
+c=IN IP4 [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+]]></send>";
 
 #[test]
 fn early_media_is_reported_and_played_before_the_answer() -> Result<()> {
@@ -97,7 +89,7 @@ fn early_media_is_reported_and_played_before_the_answer() -> Result<()> {
 
     let sipp_port = free_port()?;
     let sipp_dir = dir.path().to_path_buf();
-    let xml = UAS.replace("@@PCAP@@", PCAP);
+    let xml = UAS.replace("@@PCAP@@", PCAP).replace("@@SDP@@", SDP);
     let far_end = thread::spawn(move || {
         run_scenario(
             &sipp_dir,
