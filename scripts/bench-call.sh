@@ -6,11 +6,15 @@
 #   CALL_SECONDS=10 scripts/bench-call.sh  a shorter call
 #   CODEC=PCMU/8000/1 scripts/bench-call.sh
 #   KEEP=1 scripts/bench-call.sh           keep the work dir (configs, logs, recordings)
-#   scripts/bench-call.sh --dialtone       (not yet) Dialtone is the caller, see start_caller_dialtone
+#   scripts/bench-call.sh --dialtone       Dialtone (release build) calls baresip (1003)
+#   scripts/bench-call.sh --both           both runs back to back, then the two side by side
+#   DIALTONE_BIN=path/to/dialtone          that binary (else $CARGO_TARGET_DIR/release/dialtone,
+#                                          built with `cargo build --release` if missing)
 #
-# Prints a table `side  cpu_s  peak_rss_kb`. The figures cover each process's whole life
-# (start-up and registration included), read just before the caller hangs up. Kamailio's
-# row sums its processes (CPU and VmHWM).
+# Prints a table `side  cpu_s  peak_rss_kb  call_cpu_s`. cpu_s and peak_rss_kb cover each
+# process's whole life (start-up and registration included), read just before the caller
+# hangs up; call_cpu_s is the CPU used while the call was held. Kamailio's row sums its
+# processes (CPU and VmHWM). Method and figures: docs/performance.md.
 #
 # Standalone on purpose (bash, perl, openssl, kamailio, baresip): the configs follow the
 # Rust harness (tests/src/baresip/options.rs, tests/src/kamailio.rs) but are written here.
@@ -22,17 +26,32 @@ CODEC=${CODEC:-opus/48000/2}
 MODE=baresip
 WAIT_SECONDS=15
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --dialtone) MODE=dialtone ;;
         --baresip) MODE=baresip ;;
+        --both) MODE=both ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
     esac
     shift
 done
+
+# --both: one run of each, each with its own Kamailio, then the tables joined by side.
+if [ "$MODE" = both ]; then
+    BARESIP_TABLE=$("$0" --baresip)
+    echo "$BARESIP_TABLE"
+    DIALTONE_TABLE=$("$0" --dialtone)
+    echo "$DIALTONE_TABLE"
+    echo "# side by side: baresip -> baresip | dialtone -> baresip"
+    printf '%-10s %8s %12s %11s | %8s %12s %11s\n' side cpu_s peak_rss_kb call_cpu_s cpu_s peak_rss_kb call_cpu_s
+    join <(grep -v -e '^#' -e '^side' <<<"$BARESIP_TABLE" | sort) \
+         <(grep -v -e '^#' -e '^side' <<<"$DIALTONE_TABLE" | sort) |
+        awk '{ printf "%-10s %8s %12s %11s | %8s %12s %11s\n", $1, $2, $3, $4, $5, $6, $7 }'
+    exit 0
+fi
 
 for tool in kamailio kamcmd baresip openssl perl ss; do
     command -v "$tool" >/dev/null || { echo "missing: $tool (scripts/test.sh installs it)" >&2; exit 1; }
@@ -186,40 +205,113 @@ start_caller_baresip() {
     CALLER_LOG=$WORK/caller/baresip.log
 }
 
-# TODO(--dialtone): start `dialtone serve --config <toml> --audio-in <440 Hz wav>
-# --audio-out $WORK/caller/heard.wav` as user 1002 registered at 127.0.0.1:$KAM_UDP, wait
-# for its registration (registered 1002), dial with `dialtone call sip:1003@127.0.0.1:$KAM_UDP`
-# and set CALLER_PID (the serve process) and CALLER_LOG; caller_established must then
-# recognise its "call established" line (or poll `dialtone status --json`).
-start_caller_dialtone() {
-    echo "--dialtone is not implemented yet: see the TODO above start_caller_dialtone in $0" >&2
-    return 2
+# ---------------------------------------------------------------- Dialtone
+# The release binary: $DIALTONE_BIN, or $CARGO_TARGET_DIR/release/dialtone (built if missing).
+dialtone_bin() {
+    if [ -n "${DIALTONE_BIN:-}" ]; then
+        [ -x "$DIALTONE_BIN" ] || { echo "DIALTONE_BIN=$DIALTONE_BIN is not executable" >&2; return 1; }
+        echo "$DIALTONE_BIN"; return 0
+    fi
+    local target=${CARGO_TARGET_DIR:-${DIALTONE_CACHE:-$HOME/.cache/dialtone}/target}
+    if [ ! -x "$target/release/dialtone" ]; then
+        echo "building $target/release/dialtone (cargo build --release -p dialtone-cli)" >&2
+        (cd "$ROOT" && CARGO_TARGET_DIR=$target cargo build --release -p dialtone-cli >&2)
+    fi
+    echo "$target/release/dialtone"
 }
 
-caller_established() { grep -aq "Call established" "$CALLER_LOG"; }
+# Dialtone's name for the codec in $CODEC (baresip's name/rate/channels form).
+dialtone_codec() {
+    case "${CODEC%%/*}" in
+        opus|OPUS) echo opus ;;
+        g722|G722) echo G722 ;;
+        pcmu|PCMU) echo PCMU ;;
+        pcma|PCMA) echo PCMA ;;
+        *) echo "no Dialtone codec for $CODEC" >&2; return 1 ;;
+    esac
+}
+
+# Dialtone (1002) registers at the private Kamailio (password from password_env) and dials
+# 1003 through it. Its microphone is a 1 s 440 Hz tone that the WAV backend loops (a whole
+# number of periods, so seamless); the backend holds its input file in memory, so a
+# call-length file would add the file's size to the peak RSS (DIALTONE_TONE_SECONDS=90 shows
+# how much). What it hears is recorded to $WORK/caller/heard.wav.
+start_caller_dialtone() {
+    local d=$WORK/caller bin port codec rtp
+    mkdir -p "$d"
+    bin=$(dialtone_bin)
+    codec=$(dialtone_codec)
+    port=$(free_port)
+    rtp=$(( 40000 + (RANDOM % 200) * 100 ))
+    write_tone "$d/source.wav" 440 "${DIALTONE_TONE_SECONDS:-1}"
+    cat >"$d/dialtone.toml" <<EOF
+[sip]
+listen = "127.0.0.1"
+port = $port
+keepalive_interval = 0
+
+[media]
+codecs = ["$codec"]
+rtp_port_min = $rtp
+rtp_port_max = $((rtp + 99))
+
+[[accounts]]
+id = "bench"
+user = "1002"
+domain = "127.0.0.1:$KAM_UDP"
+transport = "udp"
+expires = 300
+password_env = "DIALTONE_BENCH_PASSWORD"
+EOF
+    DIALTONE_CONTROL_SOCK=$d/control.sock
+    CALLER_LOG=$d/events.jsonl
+    (cd "$d" && exec setsid env RUST_LOG="${RUST_LOG:-info}" DIALTONE_BENCH_PASSWORD=secret-1002 \
+        "$bin" serve --config "$d/dialtone.toml" --events --control "$DIALTONE_CONTROL_SOCK" \
+        --audio-in "$d/source.wav" --audio-out "$d/heard.wav" \
+        </dev/null >"$CALLER_LOG" 2>"$d/dialtone.log") &
+    CALLER_PID=$!
+    PIDS+=("$CALLER_PID")
+    wait_for "$WAIT_SECONDS" "dialtone 1002 registered (log $d/dialtone.log)" registered 1002
+    DIALTONE_CALL_ID=$("$bin" dial "sip:1003@127.0.0.1:$KAM_UDP" --control "$DIALTONE_CONTROL_SOCK")
+    [ -n "$DIALTONE_CALL_ID" ] || { echo "dialtone dial printed no call id" >&2; return 1; }
+}
+
+caller_established() {
+    case "$MODE" in
+        dialtone) grep -aq '"event":"call.answered"' "$CALLER_LOG" ;;
+        *) grep -aq "Call established" "$CALLER_LOG" ;;
+    esac
+}
 
 # ---------------------------------------------------------------- measuring
 CLK_TCK=$(getconf CLK_TCK)
 
-# cpu_ticks <pid>: utime+stime (fields 14 and 15 of /proc/<pid>/stat; the command name in
-# field 2 may hold spaces, so count from after its closing parenthesis).
+# cpu_ticks <pid...>: utime+stime summed (fields 14 and 15 of /proc/<pid>/stat; the command
+# name in field 2 may hold spaces, so count from after its closing parenthesis).
 cpu_ticks() {
-    local rest
-    rest=$(sed 's/^.*) //' "/proc/$1/stat")
-    awk '{ print $12 + $13 }' <<<"$rest"
+    local pid rest ticks=0
+    for pid in "$@"; do
+        rest=$(sed 's/^.*) //' "/proc/$pid/stat")
+        ticks=$((ticks + $(awk '{ print $12 + $13 }' <<<"$rest")))
+    done
+    echo "$ticks"
 }
 
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
-# measure <side> <pid...>: one row, summing over the pids.
+seconds() { awk -v t="$1" -v h="$CLK_TCK" 'BEGIN { printf "%.2f", t / h }'; }
+
+ROW_FORMAT='%-10s %8s %12s %11s\n'
+
+# measure <side> <ticks at call start> <pid...>: one row, summing over the pids. cpu_s covers
+# the processes' whole lives; call_cpu_s only the held call (from "established" to now).
 measure() {
-    local side=$1; shift
-    local ticks=0 kb=0 pid
-    for pid in "$@"; do
-        ticks=$((ticks + $(cpu_ticks "$pid")))
-        kb=$((kb + $(hwm_kb "$pid")))
-    done
-    printf '%-10s %8s %12s\n' "$side" "$(awk -v t="$ticks" -v h="$CLK_TCK" 'BEGIN { printf "%.2f", t / h }')" "$kb"
+    local side=$1 base=$2; shift 2
+    local ticks kb=0 pid
+    ticks=$(cpu_ticks "$@")
+    for pid in "$@"; do kb=$((kb + $(hwm_kb "$pid"))); done
+    # shellcheck disable=SC2059
+    printf "$ROW_FORMAT" "$side" "$(seconds "$ticks")" "$kb" "$(seconds $((ticks - base)))"
 }
 
 # ---------------------------------------------------------------- main
@@ -230,18 +322,32 @@ case "$MODE" in
     dialtone) start_caller_dialtone ;;
 esac
 wait_for "$WAIT_SECONDS" "call established (caller log $CALLER_LOG)" caller_established
+mapfile -t KAM_PIDS < <(pgrep -g "$KAM_PID")
+BASE_CALLER=$(cpu_ticks "$CALLER_PID")
+BASE_CALLEE=$(cpu_ticks "$CALLEE_PID")
+BASE_KAM=$(cpu_ticks "${KAM_PIDS[@]}")
 echo "call established ($MODE -> baresip, $CODEC); holding it for ${CALL_SECONDS}s" >&2
 sleep "$CALL_SECONDS"   # the call's length is what is being measured
 
 kill -0 "$CALLER_PID" "$CALLEE_PID" 2>/dev/null || { echo "a peer exited during the call" >&2; exit 1; }
 grep -aq "Call established" "$WORK/callee/baresip.log" || { echo "callee never established" >&2; exit 1; }
-mapfile -t KAM_PIDS < <(pgrep -g "$KAM_PID")
-printf '%-10s %8s %12s\n' side cpu_s peak_rss_kb
-measure "caller" "$CALLER_PID"
-measure "callee" "$CALLEE_PID"
-measure "kamailio" "${KAM_PIDS[@]}"
+echo "# $MODE -> baresip, $CODEC, ${CALL_SECONDS}s call"
+# shellcheck disable=SC2059
+printf "$ROW_FORMAT" side cpu_s peak_rss_kb call_cpu_s
+measure "caller" "$BASE_CALLER" "$CALLER_PID"
+measure "callee" "$BASE_CALLEE" "$CALLEE_PID"
+measure "kamailio" "$BASE_KAM" "${KAM_PIDS[@]}"
 
-# Hang up (baresip sends BYE on SIGTERM) and check the callee saw the call end.
-kill -TERM "$CALLER_PID"
+# Hang up (baresip sends BYE on SIGTERM; Dialtone is told over its control socket) and check
+# the callee saw the call end.
+case "$MODE" in
+    baresip) kill -TERM "$CALLER_PID" ;;
+    dialtone)
+        "$(dialtone_bin)" call hangup "$DIALTONE_CALL_ID" --control "$DIALTONE_CONTROL_SOCK"
+        wait_for 10 "dialtone reported call.ended" grep -aq '"event":"call.ended"' "$CALLER_LOG"
+        grep -a '"event":"call.stats"' "$CALLER_LOG" | tail -n 1 >&2 || true
+        ls -l "$WORK/caller/heard.wav" >&2
+        ;;
+esac
 wait_for 10 "callee saw the call end" grep -aq "terminated" "$WORK/callee/baresip.log"
 ls -l "$WORK"/callee/dump-*-dec.wav >&2 2>/dev/null || true
