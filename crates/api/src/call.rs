@@ -192,6 +192,9 @@ pub struct CallStats {
     pub jitter_ms: f32,
     /// Round-trip time from RTCP, once the far end has reported.
     pub rtt_ms: Option<f32>,
+    /// The delay our jitter buffer adds now, ms.
+    #[serde(default)]
+    pub jitter_buffer_ms: f32,
     /// Estimated MOS (E-model, ITU-T G.107), 1.0–4.5.
     pub mos: f32,
 }

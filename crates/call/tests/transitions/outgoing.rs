@@ -831,6 +831,7 @@ fn media_stats_become_call_stats_events() {
         loss_percent: 0.4,
         jitter_ms: 3.5,
         rtt_ms: Some(20.0),
+        jitter_buffer_ms: 40.0,
         mos: 4.3,
     };
     let mut call = ringing_out();

@@ -168,6 +168,7 @@ impl CallManager {
                 loss_percent: q.loss_percent as f32,
                 jitter_ms: q.jitter_ms as f32,
                 rtt_ms: q.rtt_ms.map(|r| r as f32),
+                jitter_buffer_ms: q.jitter_buffer_ms as f32,
                 mos: q.mos as f32,
             }),
             MediaNotice::Media(MediaEvent::Timeout) => Input::MediaTimeout,
