@@ -397,7 +397,7 @@ impl Baresip {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(p) = self.recordings().pop() {
-                if wav_is_complete(&p) {
+                if tone::wav_is_complete(&p) {
                     return Ok(p);
                 }
             }
@@ -601,18 +601,6 @@ fn connect_ctrl(child: &mut Child, port: u16) -> Result<TcpStream> {
         }
         std::thread::sleep(Duration::from_millis(20)); // polling a port another process opens
     }
-}
-
-/// A RIFF WAV whose size fields match the file (libsndfile writes them on close).
-fn wav_is_complete(path: &Path) -> bool {
-    let Ok(bytes) = fs::read(path) else {
-        return false;
-    };
-    if bytes.len() < 44 || &bytes[0..4] != b"RIFF" {
-        return false;
-    }
-    let riff = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
-    riff + 8 == bytes.len() && hound::WavReader::open(path).is_ok_and(|r| r.duration() > 0)
 }
 
 /// A port `p` with UDP and TCP free on `p` and `p + 1` (baresip's SIP and TLS ports).

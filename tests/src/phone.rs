@@ -466,7 +466,7 @@ pub fn wait_recording_finished(path: &Path, within: Duration) -> anyhow::Result<
     loop {
         let len = std::fs::metadata(path).map(|m| m.len()).ok();
         if let Some(len) = len {
-            if last_len == Some(len) && wav_is_complete(path) {
+            if last_len == Some(len) && crate::tone::wav_is_complete(path) {
                 return Ok(());
             }
         }
@@ -480,16 +480,4 @@ pub fn wait_recording_finished(path: &Path, within: Duration) -> anyhow::Result<
         // Polling a file that another process writes, not synchronising threads.
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-/// A RIFF WAV whose size fields match the file and that holds samples.
-fn wav_is_complete(path: &Path) -> bool {
-    let Ok(bytes) = std::fs::read(path) else {
-        return false;
-    };
-    if bytes.len() < 44 || &bytes[0..4] != b"RIFF" {
-        return false;
-    }
-    let riff = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
-    riff + 8 == bytes.len() && hound::WavReader::open(path).is_ok_and(|r| r.duration() > 0)
 }

@@ -91,6 +91,19 @@ pub struct Audio {
 }
 
 /// Reads a WAV (16/24/32-bit integer or 32-bit float, any channel count) and mixes it to mono.
+/// A finished WAV: its RIFF size field matches the file (writers such as libsndfile and
+/// hound fill it in when they close the file) and it holds samples.
+pub fn wav_is_complete(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    if bytes.len() < 44 || &bytes[0..4] != b"RIFF" {
+        return false;
+    }
+    let riff = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+    riff + 8 == bytes.len() && hound::WavReader::open(path).is_ok_and(|r| r.duration() > 0)
+}
+
 pub fn read_mono(path: &Path) -> Result<Audio> {
     let mut r =
         hound::WavReader::open(path).with_context(|| format!("opening {}", path.display()))?;
