@@ -31,41 +31,16 @@ pub(crate) struct CallProfile {
 }
 
 impl CallProfile {
-    /// A profile that can only call SIP URIs directly (used if no account exists at all).
-    pub fn fallback() -> Self {
-        CallProfile {
-            id: dialtone_api::LOCAL_ACCOUNT_ID.to_owned(),
-            aor: "sip:dialtone@127.0.0.1".to_owned(),
-            display_name: None,
-            user: "dialtone".to_owned(),
-            domain: "127.0.0.1".to_owned(),
-            target: None,
-            tls: TlsSettings::default(),
-            route: None,
-            credentials: None,
-            codecs: codec::supported().iter().collect(),
-            auto_answer: AutoAnswerPolicy::Never,
-            registers: false,
-        }
-    }
-
     /// Whether a request from `source` came from this account's registrar or proxy.
     pub fn is_own_server(&self, source: IpAddr) -> bool {
         self.target.as_ref().is_some_and(|t| t.addr.ip() == source)
     }
 }
 
-/// The codec table entries for configured names, in order; names the table does not have
-/// (yet) are skipped.
+/// The codec table entries for configured names, in order. The config has checked the
+/// names against the same table, so the whole table is only a fallback that cannot happen.
 pub(crate) fn codecs(names: &[String]) -> Vec<&'static CodecInfo> {
-    names
-        .iter()
-        .filter_map(|n| {
-            codec::supported()
-                .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(n))
-        })
-        .collect()
+    codec::preference(names).unwrap_or_else(|_| codec::supported().iter().collect())
 }
 
 pub(crate) fn auto_answer_policy(a: AutoAnswer) -> AutoAnswerPolicy {

@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-/// Codec names the phone speaks, as written in `codecs = [...]`.
-pub const KNOWN_CODECS: [&str; 4] = ["opus", "G722", "PCMU", "PCMA"];
+/// Codec names the phone speaks, in its default preference order: the media layer's table.
+fn known_codecs() -> impl Iterator<Item = &'static str> {
+    dialtone_media::codec::supported().iter().map(|c| c.name)
+}
 
 /// When an account answers incoming calls by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
@@ -67,7 +69,7 @@ pub struct MediaConfig {
 impl Default for MediaConfig {
     fn default() -> Self {
         MediaConfig {
-            codecs: KNOWN_CODECS.iter().map(|c| (*c).to_owned()).collect(),
+            codecs: known_codecs().map(str::to_owned).collect(),
             rtp_port_min: 16384,
             rtp_port_max: 32767,
             ptime: 20,
@@ -120,20 +122,19 @@ impl AudioConfig {
 /// Checks a codec list: known names (case-insensitive), no repeats, not empty. Returns the
 /// names in their canonical spelling.
 pub fn check_codecs(names: &[String]) -> Result<Vec<String>, String> {
+    let list = || known_codecs().collect::<Vec<_>>().join(", ");
     if names.is_empty() {
-        return Err("is empty; list at least one of opus, G722, PCMU, PCMA".to_owned());
+        return Err(format!("is empty; list at least one of {}", list()));
     }
     let mut out: Vec<String> = Vec::with_capacity(names.len());
     for n in names {
-        let Some(known) = KNOWN_CODECS.iter().find(|k| k.eq_ignore_ascii_case(n)) else {
-            return Err(format!(
-                "unknown codec `{n}`, expected one of opus, G722, PCMU, PCMA"
-            ));
+        let Some(known) = known_codecs().find(|k| k.eq_ignore_ascii_case(n)) else {
+            return Err(format!("unknown codec `{n}`, expected one of {}", list()));
         };
         if out.iter().any(|o| o == known) {
             return Err(format!("codec `{n}` is listed twice"));
         }
-        out.push((*known).to_owned());
+        out.push(known.to_owned());
     }
     Ok(out)
 }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use calls::{
-    check_codecs, AudioBackendKind, AudioConfig, AutoAnswer, CallsConfig, MediaConfig, KNOWN_CODECS,
+    check_codecs, AudioBackendKind, AudioConfig, AutoAnswer, CallsConfig, MediaConfig,
 };
 pub use error::ConfigError;
 pub use types::{HostPort, ProxyUri, StrayPolicy, Transport};
