@@ -11,7 +11,7 @@ use dialtone_sip::transport::{Target, TransportKind};
 
 use super::media::MediaRuntime;
 use super::profile::CallProfile;
-use super::target::{self, DialTarget};
+use super::target::{self, split_uri, DialTarget, UriParts};
 use super::{CallManager, Outgoing, Runtime};
 use crate::error::EngineError;
 
@@ -129,9 +129,9 @@ pub(super) fn new_call_id() -> CallId {
 
 /// The local account calls the host in the URI itself: it must be an IP literal.
 fn direct_target(t: &DialTarget) -> Result<Target, String> {
-    let rest = t.uri.split_once(':').map(|(_, r)| r).unwrap_or(&t.uri);
-    let host_port = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
-    let (host_port, params) = host_port.split_once(';').unwrap_or((host_port, ""));
+    let UriParts {
+        host_port, params, ..
+    } = split_uri(&t.uri);
     let kind = if params.to_ascii_lowercase().contains("transport=tcp") {
         TransportKind::Tcp
     } else {

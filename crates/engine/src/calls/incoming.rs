@@ -12,12 +12,17 @@ use tracing::info;
 
 use super::dial::new_call_id;
 use super::profile::CallProfile;
+use super::target::{number_in, split_uri};
 use super::translate::to_call_direction;
 use super::{CallManager, Runtime};
 
 impl CallManager {
     pub(super) async fn incoming(&mut self, call: IncomingCall) {
-        let profile = self.profile_for(call.source.ip());
+        let Some(profile) = self.profile_for(call.source.ip()) else {
+            // The phone always has an account (the built-in local one at least).
+            let _ = call.handle.reject(480, None).await;
+            return;
+        };
         let decision = self
             .calls
             .incoming_decision(self.settings.calls.call_waiting, self.settings.calls.dnd);
@@ -109,33 +114,20 @@ impl CallManager {
 
     /// The account an incoming call belongs to: the one whose registrar or proxy sent it,
     /// else the first.
-    fn profile_for(&self, source: std::net::IpAddr) -> Arc<CallProfile> {
+    fn profile_for(&self, source: std::net::IpAddr) -> Option<Arc<CallProfile>> {
         self.profiles
             .iter()
             .find(|p| p.is_own_server(source))
             .or_else(|| self.profiles.first())
             .cloned()
-            .unwrap_or_else(|| Arc::new(CallProfile::fallback()))
     }
 }
 
 /// Our view of a SIP name-addr: the user part as the number when it is one.
 pub(super) fn party(n: &NameAddr) -> Party {
-    let user = n
-        .uri
-        .split_once(':')
-        .map(|(_, r)| r)
-        .and_then(|r| r.split_once('@').map(|(u, _)| u))
-        .map(|u| u.split(';').next().unwrap_or(u));
-    let number = user
-        .filter(|u| {
-            let d = u.strip_prefix('+').unwrap_or(u);
-            !d.is_empty() && d.chars().all(|c| c.is_ascii_digit())
-        })
-        .map(str::to_owned);
     Party {
         uri: n.uri.clone(),
-        number,
+        number: split_uri(&n.uri).user.and_then(number_in),
         display_name: n.display_name.clone(),
     }
 }

@@ -49,21 +49,49 @@ pub fn parse(input: &str, domain: &str) -> Result<DialTarget, String> {
     })
 }
 
-fn uri(input: &str) -> Result<DialTarget, String> {
-    let (scheme, rest) = input.split_once(':').unwrap_or(("sip", input));
+/// The parts of `scheme:user@host:port;params?headers` the call layer needs.
+pub(crate) struct UriParts<'a> {
+    pub user: Option<&'a str>,
+    /// `host[:port]`, brackets kept for IPv6.
+    pub host_port: &'a str,
+    /// What follows the host: `;transport=tcp?…`, possibly empty.
+    pub params: &'a str,
+}
+
+pub(crate) fn split_uri(uri: &str) -> UriParts<'_> {
+    let rest = uri.split_once(':').map_or(uri, |(_, r)| r);
     let (user, host) = match rest.split_once('@') {
         Some((u, h)) => (Some(u), h),
         None => (None, rest),
     };
-    let host_only = host.split([';', '?']).next().unwrap_or("");
-    if host_only.is_empty()
-        || host_only
+    let end = host.find([';', '?']).unwrap_or(host.len());
+    UriParts {
+        user,
+        host_port: &host[..end],
+        params: &host[end..],
+    }
+}
+
+/// The user part as a number (`1002`, `+4930123456`) when it is one; user parameters
+/// (`;phone-context=…`) are not part of it.
+pub(crate) fn number_in(user: &str) -> Option<String> {
+    let user = user.split(';').next().unwrap_or(user);
+    let digits = user.strip_prefix('+').unwrap_or(user);
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())).then(|| user.to_owned())
+}
+
+fn uri(input: &str) -> Result<DialTarget, String> {
+    let (scheme, rest) = input.split_once(':').unwrap_or(("sip", input));
+    let parts = split_uri(input);
+    if parts.host_port.is_empty()
+        || parts
+            .host_port
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '@'))
     {
         return Err(format!("`{input}` has no valid host"));
     }
-    if let Some(u) = user {
+    if let Some(u) = parts.user {
         if u.is_empty()
             || u.chars()
                 .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
@@ -71,15 +99,9 @@ fn uri(input: &str) -> Result<DialTarget, String> {
             return Err(format!("`{input}` has an invalid user part"));
         }
     }
-    let number = user
-        .filter(|u| {
-            let digits = u.strip_prefix('+').unwrap_or(u);
-            !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
-        })
-        .map(str::to_owned);
     Ok(DialTarget {
         uri: format!("{}:{}", scheme.to_ascii_lowercase(), rest),
-        number,
+        number: parts.user.and_then(number_in),
     })
 }
 
