@@ -57,8 +57,9 @@ impl CallManager {
                         codec,
                     },
                     None => {
-                        // Answered without an SDP answer we can use: hang up at once.
-                        warn!(call = %id, "answered without a usable SDP answer; hanging up");
+                        // Answered without an SDP answer we can use: the call is up but
+                        // carries no audio (media stays inactive).
+                        warn!(call = %id, "answered without a usable SDP answer; the call has no audio");
                         Input::Answered {
                             remote_direction: MediaDirection::Inactive,
                             codec: None,
