@@ -58,50 +58,7 @@ for tool in kamailio kamcmd baresip openssl perl ss; do
 done
 
 WORK=$(mktemp -d /tmp/dialtone-bench-XXXXXX)
-PIDS=()
-
-# Stops what this script started, newest first: the phones unregister while Kamailio is up.
-cleanup() {
-    local i pid
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        pid=${PIDS[i]}
-        kill -TERM "$pid" 2>/dev/null || continue
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    if [ "${KEEP:-0}" = 1 ]; then
-        echo "work dir kept: $WORK" >&2
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-
-# A loopback port free for UDP and TCP, and (for baresip's TLS) the next one too.
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$(( (RANDOM % 20000) + 20000 ))
-        if [ -z "$(ss -Hlnut "( sport = :$p or sport = :$((p + 1)) )")" ] \
-            && ! grep -qx "$p" "$WORK/ports" 2>/dev/null; then
-            echo "$p" >>"$WORK/ports"; echo $((p + 1)) >>"$WORK/ports"
-            echo "$p"; return 0
-        fi
-    done
-    echo "no free port" >&2; return 1
-}
-
-# wait_for <seconds> <description> <command...>: polls the command until it succeeds.
-wait_for() {
-    local secs=$1 what=$2; shift 2
-    local deadline=$(( $(date +%s) + secs ))
-    until "$@" >/dev/null 2>&1; do
-        if [ "$(date +%s)" -ge "$deadline" ]; then
-            echo "timed out after ${secs}s waiting for: $what" >&2; return 1
-        fi
-        sleep 0.1
-    done
-}
+source "$ROOT/scripts/bench-lib.sh"
 
 # write_tone <file> <hz> <seconds>: mono S16LE WAV at 48 kHz, amplitude 0.3.
 write_tone() {
@@ -121,7 +78,7 @@ write_tone() {
 start_kamailio() {
     local d=$WORK/kamailio
     mkdir -p "$d/run"
-    KAM_UDP=$(free_port); KAM_TCP=$(free_port); KAM_TLS=$(free_port)
+    KAM_UDP=$(free_port pair); KAM_TCP=$(free_port pair); KAM_TLS=$(free_port pair)
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
         -keyout "$d/server.key" -out "$d/server.pem" -days 1 -subj /CN=127.0.0.1 2>/dev/null
     printf '[server:default]\nmethod = TLSv1.2+\nprivate_key = %s\ncertificate = %s\n' \
@@ -153,7 +110,7 @@ start_baresip() {
     local name=$1 user=$2 hz=$3 answer=$4; shift 4
     local d=$WORK/$name port
     mkdir -p "$d"
-    port=$(free_port)
+    port=$(free_port pair)
     write_tone "$d/source.wav" "$hz" $((CALL_SECONDS + 30))
     cat >"$d/config" <<EOF
 poll_method		epoll
@@ -206,20 +163,6 @@ start_caller_baresip() {
 }
 
 # ---------------------------------------------------------------- Dialtone
-# The release binary: $DIALTONE_BIN, or $CARGO_TARGET_DIR/release/dialtone (built if missing).
-dialtone_bin() {
-    if [ -n "${DIALTONE_BIN:-}" ]; then
-        [ -x "$DIALTONE_BIN" ] || { echo "DIALTONE_BIN=$DIALTONE_BIN is not executable" >&2; return 1; }
-        echo "$DIALTONE_BIN"; return 0
-    fi
-    local target=${CARGO_TARGET_DIR:-${DIALTONE_CACHE:-$HOME/.cache/dialtone}/target}
-    if [ ! -x "$target/release/dialtone" ]; then
-        echo "building $target/release/dialtone (cargo build --release -p dialtone-cli)" >&2
-        (cd "$ROOT" && CARGO_TARGET_DIR=$target cargo build --release -p dialtone-cli >&2)
-    fi
-    echo "$target/release/dialtone"
-}
-
 # Dialtone's name for the codec in $CODEC (baresip's name/rate/channels form).
 dialtone_codec() {
     case "${CODEC%%/*}" in
@@ -241,7 +184,7 @@ start_caller_dialtone() {
     mkdir -p "$d"
     bin=$(dialtone_bin)
     codec=$(dialtone_codec)
-    port=$(free_port)
+    port=$(free_port pair)
     rtp=$(( 40000 + (RANDOM % 200) * 100 ))
     write_tone "$d/source.wav" 440 "${DIALTONE_TONE_SECONDS:-1}"
     cat >"$d/dialtone.toml" <<EOF

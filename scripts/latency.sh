@@ -47,59 +47,8 @@ for tool in python3 ss; do
 done
 
 WORK=$(mktemp -d /tmp/dialtone-latency-XXXXXX)
-PIDS=()
+source "$ROOT/scripts/bench-lib.sh"
 
-cleanup() {
-    local i pid
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        pid=${PIDS[i]}
-        kill -TERM "$pid" 2>/dev/null || continue
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    PIDS=()
-    if [ "${KEEP:-0}" = 1 ]; then
-        echo "work dir kept: $WORK" >&2
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-
-wait_for() {
-    local secs=$1 what=$2; shift 2
-    local deadline=$(( $(date +%s) + secs ))
-    until "$@" >/dev/null 2>&1; do
-        if [ "$(date +%s)" -ge "$deadline" ]; then
-            echo "timed out after ${secs}s waiting for: $what" >&2; return 1
-        fi
-        sleep 0.05
-    done
-}
-
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$(( (RANDOM % 20000) + 20000 ))
-        if [ -z "$(ss -Hlnut "( sport = :$p )")" ] && ! grep -qx "$p" "$WORK/ports" 2>/dev/null; then
-            echo "$p" >>"$WORK/ports"; echo "$p"; return 0
-        fi
-    done
-    echo "no free port" >&2; return 1
-}
-
-dialtone_bin() {
-    if [ -n "${DIALTONE_BIN:-}" ]; then
-        [ -x "$DIALTONE_BIN" ] || { echo "DIALTONE_BIN=$DIALTONE_BIN is not executable" >&2; return 1; }
-        echo "$DIALTONE_BIN"; return 0
-    fi
-    local target=${CARGO_TARGET_DIR:-${DIALTONE_CACHE:-$HOME/.cache/dialtone}/target}
-    if [ ! -x "$target/release/dialtone" ]; then
-        echo "building $target/release/dialtone (cargo build --release -p dialtone-cli)" >&2
-        (cd "$ROOT" && CARGO_TARGET_DIR=$target cargo build --release -p dialtone-cli >&2)
-    fi
-    echo "$target/release/dialtone"
-}
 BIN=$(dialtone_bin)
 
 # The codec's PCM rate: A's input is written at it, so the WAV backend does not resample.
@@ -183,18 +132,7 @@ run_codec() {
     "$BIN" call hangup "$call_a" --control "$a/control.sock"
     wait_for 10 "call.ended at A" event_seen "$a" call.ended
     wait_for 10 "call.ended at B" event_seen "$b" call.ended
-    cleanup_phones
-}
-
-# Stops the phones (B's recording is finalised when its stream is dropped, at call end).
-cleanup_phones() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    PIDS=()
+    stop_pids   # B's recording was finalised when its stream was dropped, at call end
 }
 
 # analyse <codec> <dir>: one table row; every burst into <dir>/bursts.csv.
