@@ -228,30 +228,27 @@ impl MediaTask {
                     if opening.as_ref().is_some_and(JoinHandle::is_finished) {
                         if let Some(done) = opening.take() {
                             audio = done.await.ok().flatten();
-                            if audio.is_some() {
+                            if let Some(a) = &audio {
                                 // The first frame is read and played on this tick: the
                                 // latency script lines recordings up by this instant.
                                 info!(
                                     call = %self.call_id,
                                     at = %chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                                    rate,
+                                    rate = a.sample_rate(),
                                     "audio stream ready"
                                 );
                             }
                         }
                     }
                     let now = std::time::Instant::now();
-                    let (rate, frame) = {
-                        let s = lock(&self.session);
-                        (s.sample_rate(), s.frame_samples())
-                    };
-                    if frame != capture.len() {
-                        // A re-INVITE changed the codec: reopen audio at the new rate.
-                        drop(audio.take());
-                        opening = Some(self.open_audio(rate, frame));
-                        capture = vec![0; frame];
-                    }
                     let mut s = lock(&self.session);
+                    if s.frame_samples() != capture.len() {
+                        // A re-INVITE changed the codec: reopen audio at the new rate (the
+                        // opening itself runs on the blocking pool).
+                        drop(audio.take());
+                        opening = Some(self.open_audio(s.sample_rate(), s.frame_samples()));
+                        capture = vec![0; s.frame_samples()];
+                    }
                     match audio.as_mut() {
                         Some(a) => {
                             let frames = if a.is_realtime() { MAX_FRAMES_PER_TICK } else { 1 };
