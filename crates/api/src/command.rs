@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, CallId};
+use crate::{AccountId, CallId, DialRequestId};
 
 /// Everything the phone can be asked to do. Serialised as
 /// `{"command": "account.reregister", "args": {"accountId": "work"}}`.
@@ -49,6 +49,15 @@ pub enum Command {
     /// Send DTMF digits (`0-9*#A-D`) as RFC 4733 events.
     #[serde(rename = "call.dtmf", rename_all = "camelCase")]
     SendDtmf { call_id: CallId, digits: String },
+    /// The person's answer to a `dial.confirm_requested`: dial it or drop it.
+    #[serde(rename = "dial.confirm", rename_all = "camelCase")]
+    ConfirmDial {
+        request_id: DialRequestId,
+        accept: bool,
+    },
+    /// Switch do-not-disturb on or off (incoming calls get 486 Busy Here while on).
+    #[serde(rename = "phone.set_dnd", rename_all = "camelCase")]
+    SetDnd { enabled: bool },
 }
 
 /// What a command gives back besides success: the new call's id for `call.dial`.

@@ -5,6 +5,7 @@ use crate::call::{
     AudioDeviceChanged, CallAnswered, CallDialing, CallDtmf, CallEnded, CallHold, CallIncoming,
     CallMuted, CallRinging, CallStats,
 };
+use crate::dial::{DialConfirmRequested, DialConfirmResolved, DndChanged};
 use crate::RegistrationChanged;
 
 /// Everything the phone tells the world. Serialised adjacently tagged:
@@ -37,6 +38,12 @@ pub enum Event {
     CallStats(CallStats),
     #[serde(rename = "audio.device_changed")]
     AudioDeviceChanged(AudioDeviceChanged),
+    #[serde(rename = "dial.confirm_requested")]
+    DialConfirmRequested(DialConfirmRequested),
+    #[serde(rename = "dial.confirm_resolved")]
+    DialConfirmResolved(DialConfirmResolved),
+    #[serde(rename = "dnd.changed")]
+    DndChanged(DndChanged),
 }
 
 impl Event {
@@ -52,7 +59,11 @@ impl Event {
             Event::CallDtmf(e) => Some(&e.call_id),
             Event::CallEnded(e) => Some(&e.call_id),
             Event::CallStats(e) => Some(&e.call_id),
-            Event::RegistrationChanged(_) | Event::AudioDeviceChanged(_) => None,
+            Event::DialConfirmResolved(e) => e.call_id.as_deref(),
+            Event::RegistrationChanged(_)
+            | Event::AudioDeviceChanged(_)
+            | Event::DialConfirmRequested(_)
+            | Event::DndChanged(_) => None,
         }
     }
 
@@ -71,6 +82,9 @@ impl Event {
             Event::CallEnded(_) => "call.ended",
             Event::CallStats(_) => "call.stats",
             Event::AudioDeviceChanged(_) => "audio.device_changed",
+            Event::DialConfirmRequested(_) => "dial.confirm_requested",
+            Event::DialConfirmResolved(_) => "dial.confirm_resolved",
+            Event::DndChanged(_) => "dnd.changed",
         }
     }
 }

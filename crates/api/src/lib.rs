@@ -5,6 +5,7 @@
 
 mod call;
 mod command;
+mod dial;
 mod event;
 mod registration;
 mod status;
@@ -15,6 +16,10 @@ pub use call::{
     DtmfDirection, DtmfMethod, EndCause, HoldBy, Party,
 };
 pub use command::{Command, CommandResult};
+pub use dial::{
+    DialConfirmOutcome, DialConfirmRequested, DialConfirmResolved, DialRequestId, DialSource,
+    DialSourceKind, DndChanged,
+};
 pub use event::{Envelope, Event};
 pub use registration::{RegistrationChanged, RegistrationState};
 pub use status::{AccountStatus, Status};

@@ -9,6 +9,9 @@ use crate::{AccountId, CallInfo, RegistrationState};
 pub struct Status {
     pub version: String,
     pub accounts: Vec<AccountStatus>,
+    /// Do-not-disturb: incoming calls are refused while on.
+    #[serde(default)]
+    pub dnd: bool,
     /// Calls that have not ended yet.
     #[serde(default)]
     pub calls: Vec<CallInfo>,

@@ -132,6 +132,7 @@ impl Phone {
         Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             accounts: self.inner.events.accounts(&self.inner.order),
+            dnd: false,
             calls: self
                 .inner
                 .calls
