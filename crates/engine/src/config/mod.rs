@@ -7,10 +7,12 @@
 
 mod calls;
 mod error;
+mod integrations;
 mod raw;
 mod types;
 mod validate;
 mod validate_calls;
+mod validate_integrations;
 
 #[cfg(test)]
 mod tests;
@@ -23,6 +25,10 @@ pub use calls::{
     check_codecs, AudioBackendKind, AudioConfig, AutoAnswer, CallsConfig, MediaConfig,
 };
 pub use error::ConfigError;
+pub use integrations::{
+    BridgeSettings, ConfirmPolicy, DialingConfig, HistoryConfig, ScreenPopConfig, ScreenPopOn,
+    SecretSource, WebhookConfig, DEFAULT_BRIDGE_PORT, WEBHOOK_EVENTS,
+};
 pub use types::{HostPort, ProxyUri, StrayPolicy, Transport};
 
 /// Default SIP listening port.
@@ -53,6 +59,11 @@ pub struct Config {
     pub calls: CallsConfig,
     pub media: MediaConfig,
     pub audio: AudioConfig,
+    pub dialing: DialingConfig,
+    pub bridge: BridgeSettings,
+    pub history: HistoryConfig,
+    pub webhooks: Vec<WebhookConfig>,
+    pub screen_pop: Option<ScreenPopConfig>,
     pub accounts: Vec<AccountConfig>,
     /// The file this was loaded from, if any.
     pub source: Option<PathBuf>,
@@ -223,6 +234,11 @@ impl Default for Config {
             calls: CallsConfig::default(),
             media: MediaConfig::default(),
             audio: AudioConfig::defaults(),
+            dialing: DialingConfig::default(),
+            bridge: BridgeSettings::default(),
+            history: HistoryConfig::default(),
+            webhooks: Vec::new(),
+            screen_pop: None,
             accounts: Vec::new(),
             source: None,
         }

@@ -173,6 +173,11 @@ impl Cx<'_> {
         let calls = self.calls(raw.calls)?;
         let media = self.media(raw.media)?;
         let audio = self.audio(raw.audio)?;
+        let dialing = self.dialing(raw.dialing)?;
+        let bridge = self.bridge(raw.bridge)?;
+        let history = self.history(raw.history)?;
+        let webhooks = self.webhooks(raw.webhooks)?;
+        let screen_pop = self.screen_pop(raw.screen_pop)?;
 
         let mut accounts = Vec::with_capacity(raw.accounts.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -201,6 +206,11 @@ impl Cx<'_> {
             calls,
             media,
             audio,
+            dialing,
+            bridge,
+            history,
+            webhooks,
+            screen_pop,
             accounts,
             source: path.map(Path::to_path_buf),
         })
