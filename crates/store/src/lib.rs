@@ -6,6 +6,9 @@
 //! From async code, call single-row methods directly and put bulk ones (big history pages, CSV
 //! export, pruning) in `spawn_blocking`.
 //!
+//! Times are stored as UTC milliseconds: a time read back is the one written, truncated to
+//! the millisecond.
+//!
 //! The CSV export guards against spreadsheet formula injection: text cells that start with
 //! `=`, `+`, `-`, `@`, a tab or a carriage return are written with a leading `'` (phone
 //! numbers such as `+4930123456` are left alone).

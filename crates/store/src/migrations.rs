@@ -82,27 +82,43 @@ fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
+fn too_new(path: &Path, found: i64) -> StoreError {
+    StoreError::TooNew {
+        path: path.to_owned(),
+        found,
+        supported: SCHEMA_VERSION,
+    }
+}
+
 /// Brings the database up to [`SCHEMA_VERSION`]; refuses one that is newer.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    for (index, sql) in STEPS.iter().enumerate() {
+    let found = user_version(conn).map_err(|source| StoreError::Migration {
+        path: path.to_owned(),
+        version: SCHEMA_VERSION,
+        source,
+    })?;
+    if found > SCHEMA_VERSION {
+        return Err(too_new(path, found));
+    }
+    for (index, sql) in STEPS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
         let version = index as i64 + 1;
         let failed = |source| StoreError::Migration {
             path: path.to_owned(),
             version,
             source,
         };
-        // IMMEDIATE takes the write lock first, so two processes opening the same fresh file do
-        // not both apply a step: the second waits (busy_timeout), then sees the new version.
+        // IMMEDIATE takes the write lock first; the version is read again under it, so two
+        // processes opening the same fresh file do not both apply a step.
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(failed)?;
         let found = user_version(&tx).map_err(failed)?;
         if found > SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
-                path: path.to_owned(),
-                found,
-                supported: SCHEMA_VERSION,
-            });
+            return Err(too_new(path, found));
         }
         if found >= version {
             continue;
@@ -111,19 +127,6 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         tx.pragma_update(None, "user_version", version)
             .map_err(failed)?;
         tx.commit().map_err(failed)?;
-    }
-    // A database with no steps to apply still has to be checked for being too new.
-    let found = user_version(conn).map_err(|source| StoreError::Migration {
-        path: path.to_owned(),
-        version: SCHEMA_VERSION,
-        source,
-    })?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::TooNew {
-            path: path.to_owned(),
-            found,
-            supported: SCHEMA_VERSION,
-        });
     }
     Ok(())
 }

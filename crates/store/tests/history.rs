@@ -20,16 +20,29 @@ fn full_lifecycle_fills_every_field() -> anyhow::Result<()> {
         &[
             dialing(
                 "c-1",
-                party("sip:+4930123@pbx.example.com", Some("+4930123"), Some("Alice")),
+                party(
+                    "sip:+4930123@pbx.example.com",
+                    Some("+4930123"),
+                    Some("Alice"),
+                ),
                 "2026-11-21T10:00:00Z",
             ),
             ringing("c-1", "2026-11-21T10:00:01.500Z"),
             answered("c-1", "opus/48000/2", "2026-11-21T10:00:04Z"),
             dtmf("c-1", '5', "2026-11-21T10:00:05Z"),
-            ended("c-1", EndCause::Completed, None, 64_000, 60_000, "2026-11-21T10:01:04Z"),
+            ended(
+                "c-1",
+                EndCause::Completed,
+                None,
+                64_000,
+                60_000,
+                "2026-11-21T10:01:04Z",
+            ),
         ],
     );
-    let e = store.history_entry("c-1")?.ok_or_else(|| anyhow::anyhow!("missing"))?;
+    let e = store
+        .history_entry("c-1")?
+        .ok_or_else(|| anyhow::anyhow!("missing"))?;
     assert_eq!(e.call_id, "c-1");
     assert_eq!(e.account_id, "work");
     assert_eq!(e.direction, Direction::Outgoing);
@@ -72,18 +85,44 @@ fn incoming_missed_with_sip_status_and_cause_names() -> anyhow::Result<()> {
     record_all(
         &store,
         &[
-            incoming("c-2", party("sip:1003@pbx", Some("1003"), None), "2026-11-21T10:00:00Z"),
-            ended("c-2", EndCause::Missed, Some(487), 9_000, 0, "2026-11-21T10:00:09Z"),
-            dialing("c-3", party("sip:1004@pbx", Some("1004"), None), "2026-11-21T10:05:00Z"),
-            ended("c-3", EndCause::NoAnswer, Some(480), 30_000, 0, "2026-11-21T10:05:30Z"),
+            incoming(
+                "c-2",
+                party("sip:1003@pbx", Some("1003"), None),
+                "2026-11-21T10:00:00Z",
+            ),
+            ended(
+                "c-2",
+                EndCause::Missed,
+                Some(487),
+                9_000,
+                0,
+                "2026-11-21T10:00:09Z",
+            ),
+            dialing(
+                "c-3",
+                party("sip:1004@pbx", Some("1004"), None),
+                "2026-11-21T10:05:00Z",
+            ),
+            ended(
+                "c-3",
+                EndCause::NoAnswer,
+                Some(480),
+                30_000,
+                0,
+                "2026-11-21T10:05:30Z",
+            ),
         ],
     );
-    let e = store.history_entry("c-2")?.ok_or_else(|| anyhow::anyhow!("missing"))?;
+    let e = store
+        .history_entry("c-2")?
+        .ok_or_else(|| anyhow::anyhow!("missing"))?;
     assert_eq!(e.direction, Direction::Incoming);
     assert_eq!(e.end_cause.as_deref(), Some("missed"));
     assert_eq!(e.sip_status, Some(487));
     assert_eq!(e.answered_at, None);
-    let e = store.history_entry("c-3")?.ok_or_else(|| anyhow::anyhow!("missing"))?;
+    let e = store
+        .history_entry("c-3")?
+        .ok_or_else(|| anyhow::anyhow!("missing"))?;
     assert_eq!(e.end_cause.as_deref(), Some("no_answer"));
     Ok(())
 }
@@ -91,21 +130,50 @@ fn incoming_missed_with_sip_status_and_cause_names() -> anyhow::Result<()> {
 #[test]
 fn duplicates_and_unknown_calls_are_harmless() -> anyhow::Result<()> {
     let (_dir, store) = open()?;
-    let first = dialing("c-1", party("sip:1@pbx", Some("1"), Some("First")), "2026-11-21T10:00:00Z");
-    let again = dialing("c-1", party("sip:2@pbx", Some("2"), Some("Second")), "2026-11-21T10:00:09Z");
+    let first = dialing(
+        "c-1",
+        party("sip:1@pbx", Some("1"), Some("First")),
+        "2026-11-21T10:00:00Z",
+    );
+    let again = dialing(
+        "c-1",
+        party("sip:2@pbx", Some("2"), Some("Second")),
+        "2026-11-21T10:00:09Z",
+    );
     record_all(
         &store,
         &[
             // Updates for calls never started: ignored, no error.
             ringing("c-unknown", "2026-11-21T09:00:00Z"),
             answered("c-unknown", "PCMU/8000", "2026-11-21T09:00:00Z"),
-            ended("c-unknown", EndCause::Failed, None, 0, 0, "2026-11-21T09:00:00Z"),
+            ended(
+                "c-unknown",
+                EndCause::Failed,
+                None,
+                0,
+                0,
+                "2026-11-21T09:00:00Z",
+            ),
             first,
             again,
             ringing("c-1", "2026-11-21T10:00:01Z"),
             ringing("c-1", "2026-11-21T10:00:02Z"),
-            ended("c-1", EndCause::Busy, Some(486), 3_000, 0, "2026-11-21T10:00:03Z"),
-            ended("c-1", EndCause::Failed, Some(500), 9_000, 0, "2026-11-21T10:00:09Z"),
+            ended(
+                "c-1",
+                EndCause::Busy,
+                Some(486),
+                3_000,
+                0,
+                "2026-11-21T10:00:03Z",
+            ),
+            ended(
+                "c-1",
+                EndCause::Failed,
+                Some(500),
+                9_000,
+                0,
+                "2026-11-21T10:00:09Z",
+            ),
         ],
     );
     assert!(store.history_entry("c-unknown")?.is_none());
@@ -141,7 +209,11 @@ fn seed(store: &Store) {
         } else {
             incoming(&id, p, &at)
         };
-        let cause = if i % 2 == 0 { EndCause::Completed } else { EndCause::Missed };
+        let cause = if i % 2 == 0 {
+            EndCause::Completed
+        } else {
+            EndCause::Missed
+        };
         let end_at = format!("2026-11-21T{i:02}:00:30Z");
         record_all(store, &[start, ended(&id, cause, None, 30_000, 0, &end_at)]);
     }
@@ -161,15 +233,25 @@ fn filters_paging_and_total() -> anyhow::Result<()> {
     assert_eq!(all.limit, 50);
     assert_eq!(ids(&all)[..3], ["c-09", "c-08", "c-07"], "newest first");
 
-    let page = store.history(&HistoryQuery { offset: 2, limit: 3, ..Default::default() })?;
+    let page = store.history(&HistoryQuery {
+        offset: 2,
+        limit: 3,
+        ..Default::default()
+    })?;
     assert_eq!((page.total, page.offset, page.limit), (10, 2, 3));
     assert_eq!(ids(&page), ["c-07", "c-06", "c-05"]);
 
-    let past_end = store.history(&HistoryQuery { offset: 20, ..Default::default() })?;
+    let past_end = store.history(&HistoryQuery {
+        offset: 20,
+        ..Default::default()
+    })?;
     assert_eq!(past_end.total, 10);
     assert!(past_end.items.is_empty());
 
-    let capped = store.history(&HistoryQuery { limit: 100_000, ..Default::default() })?;
+    let capped = store.history(&HistoryQuery {
+        limit: 100_000,
+        ..Default::default()
+    })?;
     assert_eq!(capped.limit, 500);
 
     let incoming = store.history(&HistoryQuery {
@@ -177,14 +259,21 @@ fn filters_paging_and_total() -> anyhow::Result<()> {
         ..Default::default()
     })?;
     assert_eq!(incoming.total, 5);
-    assert!(incoming.items.iter().all(|e| e.direction == Direction::Incoming));
+    assert!(incoming
+        .items
+        .iter()
+        .all(|e| e.direction == Direction::Incoming));
 
     let window = store.history(&HistoryQuery {
         since: Some(t("2026-11-21T03:00:00Z")),
         until: Some(t("2026-11-21T06:00:00Z")),
         ..Default::default()
     })?;
-    assert_eq!(ids(&window), ["c-05", "c-04", "c-03"], "since inclusive, until exclusive");
+    assert_eq!(
+        ids(&window),
+        ["c-05", "c-04", "c-03"],
+        "since inclusive, until exclusive"
+    );
 
     let missed = store.history(&HistoryQuery {
         cause: Some("missed".into()),
@@ -210,7 +299,10 @@ fn text_search_is_literal_substring_over_number_uri_and_name() -> anyhow::Result
     let (_dir, store) = open()?;
     seed(&store);
     let q = |text: &str| -> anyhow::Result<Vec<String>> {
-        let page = store.history(&HistoryQuery { q: Some(text.into()), ..Default::default() })?;
+        let page = store.history(&HistoryQuery {
+            q: Some(text.into()),
+            ..Default::default()
+        })?;
         Ok(page.items.into_iter().map(|e| e.call_id).collect())
     };
     // `%` is literal: "50%" matches "50% off", not "500 offices".
@@ -258,7 +350,11 @@ fn prune_removes_old_ended_calls_only() -> anyhow::Result<()> {
     seed(&store);
     record_all(
         &store,
-        &[dialing("c-open", party("sip:1@pbx", None, None), "2026-11-20T00:00:00Z")],
+        &[dialing(
+            "c-open",
+            party("sip:1@pbx", None, None),
+            "2026-11-20T00:00:00Z",
+        )],
     );
     let removed = store.prune_history(t("2026-11-21T05:00:00Z"))?;
     assert_eq!(removed, 5);
@@ -266,7 +362,10 @@ fn prune_removes_old_ended_calls_only() -> anyhow::Result<()> {
     assert_eq!(page.total, 6);
     assert!(store.history_entry("c-04")?.is_none());
     assert!(store.history_entry("c-05")?.is_some());
-    assert!(store.history_entry("c-open")?.is_some(), "a call still going on is kept");
+    assert!(
+        store.history_entry("c-open")?.is_some(),
+        "a call still going on is kept"
+    );
     Ok(())
 }
 
@@ -276,11 +375,26 @@ fn openapi_schemas_are_generated() -> anyhow::Result<()> {
     let entry = serde_json::to_value(dialtone_store::HistoryEntry::schema())?;
     let props = &entry["properties"];
     assert!(props.get("callId").is_some(), "{entry}");
-    assert_eq!(props["direction"]["enum"], serde_json::json!(["outgoing", "incoming"]));
+    assert_eq!(
+        props["direction"]["enum"],
+        serde_json::json!(["outgoing", "incoming"])
+    );
     let params = HistoryQuery::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query));
     let names: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
-    for want in ["offset", "limit", "direction", "since", "until", "q", "accountId", "cause"] {
-        assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
+    for want in [
+        "offset",
+        "limit",
+        "direction",
+        "since",
+        "until",
+        "q",
+        "accountId",
+        "cause",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "{want} missing from {names:?}"
+        );
     }
     Ok(())
 }

@@ -60,16 +60,19 @@ fn another_connection_sees_committed_wal_data() -> anyhow::Result<()> {
     let store = Store::open(&path)?;
     record_all(
         &store,
-        &[dialing("c-1", party("sip:1002@pbx", Some("1002"), None), "2026-11-21T10:00:00Z")],
+        &[dialing(
+            "c-1",
+            party("sip:1002@pbx", Some("1002"), None),
+            "2026-11-21T10:00:00Z",
+        )],
     );
     // The store stays open (data still in the WAL, not checkpointed): a separate connection,
     // as another process would have, must see it.
     let other = rusqlite::Connection::open(&path)?;
-    let (id, number): (String, String) = other.query_row(
-        "SELECT call_id, remote_number FROM calls",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (id, number): (String, String) =
+        other.query_row("SELECT call_id, remote_number FROM calls", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     assert_eq!((id.as_str(), number.as_str()), ("c-1", "1002"));
     // And a second Store on the same file sees it through the API.
     let second = Store::open(&path)?;
@@ -86,9 +89,17 @@ fn calls_left_open_by_a_crash_become_interrupted() -> anyhow::Result<()> {
         record_all(
             &store,
             &[
-                dialing("c-out", party("sip:1002@pbx", Some("1002"), None), "2026-11-21T10:00:00Z"),
+                dialing(
+                    "c-out",
+                    party("sip:1002@pbx", Some("1002"), None),
+                    "2026-11-21T10:00:00Z",
+                ),
                 ringing("c-out", "2026-11-21T10:00:02Z"),
-                incoming("c-in", party("sip:1003@pbx", Some("1003"), None), "2026-11-21T11:00:00Z"),
+                incoming(
+                    "c-in",
+                    party("sip:1003@pbx", Some("1003"), None),
+                    "2026-11-21T11:00:00Z",
+                ),
                 answered("c-in", "PCMU/8000", "2026-11-21T11:00:05Z"),
             ],
         );
@@ -96,12 +107,16 @@ fn calls_left_open_by_a_crash_become_interrupted() -> anyhow::Result<()> {
     }
     let store = Store::open(&path)?;
     assert_eq!(store.interrupted_on_open(), 2);
-    let out = store.history_entry("c-out")?.ok_or_else(|| anyhow::anyhow!("row lost"))?;
+    let out = store
+        .history_entry("c-out")?
+        .ok_or_else(|| anyhow::anyhow!("row lost"))?;
     assert_eq!(out.end_cause.as_deref(), Some(INTERRUPTED));
     assert_eq!(out.ended_at, Some(t("2026-11-21T10:00:02Z")));
     assert_eq!(out.duration_ms, Some(2_000));
     assert_eq!(out.talk_ms, Some(0));
-    let inc = store.history_entry("c-in")?.ok_or_else(|| anyhow::anyhow!("row lost"))?;
+    let inc = store
+        .history_entry("c-in")?
+        .ok_or_else(|| anyhow::anyhow!("row lost"))?;
     assert_eq!(inc.end_cause.as_deref(), Some(INTERRUPTED));
     assert_eq!(inc.ended_at, Some(t("2026-11-21T11:00:05Z")));
     assert_eq!(inc.duration_ms, Some(5_000));
@@ -156,8 +171,13 @@ fn a_directory_in_the_way_is_an_error_not_a_panic() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("dialtone.db");
     std::fs::create_dir(&path)?;
-    let err = Store::open(&path).err().ok_or_else(|| anyhow::anyhow!("opened a directory"))?;
-    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+    let err = Store::open(&path)
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("opened a directory"))?;
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
     Ok(())
 }
 
@@ -165,4 +185,31 @@ fn a_directory_in_the_way_is_an_error_not_a_panic() -> anyhow::Result<()> {
 fn store_is_clone_send_sync() {
     fn check<T: Clone + Send + Sync + 'static>() {}
     check::<Store>();
+}
+
+#[test]
+fn clones_write_from_several_threads() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("dialtone.db"))?;
+    let handles: Vec<_> = (0..4)
+        .map(|n| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    let id = format!("c-{n}-{i}");
+                    store.record(&dialing(
+                        &id,
+                        party("sip:1@pbx", None, None),
+                        "2026-11-21T10:00:00Z",
+                    ))?;
+                }
+                Ok::<_, StoreError>(())
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().map_err(|_| anyhow::anyhow!("thread panicked"))??;
+    }
+    assert_eq!(store.history(&HistoryQuery::default())?.total, 200);
+    Ok(())
 }
