@@ -50,6 +50,17 @@ impl Store {
     /// migrations, then closes every call left open by a previous run as `interrupted`
     /// (see [`Store::interrupted_on_open`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, true)
+    }
+
+    /// Opens the database for a tool beside the running phone (`dialtone token`, `dialtone
+    /// pair`, `dialtone history`): like [`Store::open`], but calls without an end are left
+    /// alone, since they may be the running phone's.
+    pub fn open_beside_phone(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, owner: bool) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_owned(),
@@ -66,7 +77,11 @@ impl Store {
         .map_err(|source| open_error(path, source))?;
         configure(&conn).map_err(|source| open_error(path, source))?;
         migrate(&mut conn, path)?;
-        let interrupted = crate::history::close_interrupted(&conn)?;
+        let interrupted = if owner {
+            crate::history::close_interrupted(&conn)?
+        } else {
+            0
+        };
         Ok(Store {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),

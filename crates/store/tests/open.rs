@@ -103,6 +103,13 @@ fn calls_left_open_by_a_crash_become_interrupted() -> anyhow::Result<()> {
                 answered("c-in", "PCMU/8000", "2026-11-21T11:00:05Z"),
             ],
         );
+        // A tool opening the file beside the running phone leaves its calls alone.
+        let tool = Store::open_beside_phone(&path)?;
+        assert_eq!(tool.interrupted_on_open(), 0);
+        let live = tool
+            .history_entry("c-out")?
+            .ok_or_else(|| anyhow::anyhow!("row lost"))?;
+        assert_eq!(live.end_cause, None);
         // Dropped without call.ended: the crash.
     }
     let store = Store::open(&path)?;
