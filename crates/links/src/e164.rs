@@ -109,8 +109,10 @@ fn e164_in(cleaned: &str, region: Id) -> Result<String, LinkError> {
         Some(rest) => format!("+{rest}"),
         None => cleaned.to_owned(),
     };
-    let parsed =
-        phonenumber::parse(Some(region), &candidate).map_err(|e| not_e164(e.to_string()))?;
+    // A `+` number carries its own country. Passing the default region as well makes
+    // phonenumber 0.3.10 lose Italy's leading zero (`+39 06…` with region DE is refused).
+    let region_arg = (!candidate.starts_with('+')).then_some(region);
+    let parsed = phonenumber::parse(region_arg, &candidate).map_err(|e| not_e164(e.to_string()))?;
     if !parsed.is_valid() {
         return Err(not_e164(
             "it is not a valid number in its country's numbering plan".to_owned(),

@@ -31,6 +31,10 @@ fn national_and_international_forms() {
         ("+44 (0)20 7946 0958", "DE", "+442079460958"),
         ("0044 20 7946 0958", "DE", "+442079460958"),
         ("00 44 20 7946 0958", "GB", "+442079460958"),
+        // Italy keeps its leading zero after the country code, whatever the default region.
+        ("06 6988 1234", "IT", "+390669881234"),
+        ("+39 06 6988 1234", "DE", "+390669881234"),
+        ("0039 06 6988 1234", "US", "+390669881234"),
     ];
     for (number, region, want) in cases {
         assert_eq!(
@@ -172,4 +176,43 @@ fn phone_context_picks_the_region() {
         Ok(Normalized::E164("+12015550123".into()))
     );
     assert_eq!(n.extension.as_deref(), Some("42"));
+}
+
+/// Deterministic digit strings of every length up to the limit, in several regions: the
+/// numbering-plan code must answer (Ok or Err), never panic, and an E.164 answer must be
+/// `+` and digits and read back as itself in any region. (Not "at most 15 digits":
+/// libphonenumber takes some long German direct-dial numbers as valid, and so do we.)
+#[test]
+fn many_digit_strings_never_panic() {
+    let mut seed: u64 = 0x5eed_1234_abcd_ef01;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        seed >> 33
+    };
+    let regions = ["DE", "US", "GB", "AU", "FR", "IT", "JP", "BR", "IN", "CH"];
+    for round in 0..600 {
+        let len = 1 + round % 24;
+        let digits: String = (0..len)
+            .map(|_| char::from(b'0' + (next() % 10) as u8))
+            .collect();
+        let prefix = ["", "+", "00", "0", "011"][round % 5];
+        let number = format!("{prefix}{digits}");
+        let region = regions[round % regions.len()];
+        for result in [
+            to_e164(&number, region),
+            normalize(&dial(&number), region).map(|n| n.as_str().to_owned()),
+        ] {
+            if let Ok(out) = result {
+                if let Some(d) = out.strip_prefix('+') {
+                    assert!(
+                        !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()),
+                        "{number} in {region} gave {out}"
+                    );
+                    assert_eq!(to_e164(&out, "JP"), Ok(out.clone()), "{number} in {region}");
+                }
+            }
+        }
+    }
 }
