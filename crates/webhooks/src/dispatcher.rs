@@ -28,7 +28,8 @@ const IDLE_WAIT: Duration = Duration::from_secs(60);
 /// The shortest sleep after a round that sent nothing, so an outbox that keeps saying
 /// "due now" without handing anything out cannot spin the loop.
 const MIN_IDLE_WAIT: Duration = Duration::from_millis(50);
-/// The sleep after an outbox failure before trying the outbox again.
+/// The longest sleep after an outbox failure before trying the outbox again (the policy's base
+/// delay, within [`MIN_IDLE_WAIT`, this]).
 const OUTBOX_RETRY_WAIT: Duration = Duration::from_secs(5);
 
 /// Sends webhooks: [`Dispatcher::enqueue`] stores a delivery per matching endpoint and event,
@@ -159,8 +160,8 @@ impl Dispatcher {
         let due = match self.outbox(move |o| o.due(now, BATCH)).await {
             Ok(due) => due,
             Err(e) => {
-                error!(error = %e, "webhook outbox: cannot read due deliveries; retrying in {OUTBOX_RETRY_WAIT:?}");
-                return OUTBOX_RETRY_WAIT;
+                error!(error = %e, "webhook outbox: cannot read due deliveries; retrying in {:?}", self.outbox_retry_wait());
+                return self.outbox_retry_wait();
             }
         };
         let sent = due.len();
@@ -171,7 +172,7 @@ impl Dispatcher {
             .count()
             .await;
         if failures > 0 {
-            return OUTBOX_RETRY_WAIT;
+            return self.outbox_retry_wait();
         }
         if sent >= BATCH as usize {
             return Duration::ZERO;
@@ -188,10 +189,17 @@ impl Dispatcher {
                 wait.clamp(floor, IDLE_WAIT)
             }
             Err(e) => {
-                error!(error = %e, "webhook outbox: cannot read the next due time; retrying in {OUTBOX_RETRY_WAIT:?}");
-                OUTBOX_RETRY_WAIT
+                error!(error = %e, "webhook outbox: cannot read the next due time; retrying in {:?}", self.outbox_retry_wait());
+                self.outbox_retry_wait()
             }
         }
+    }
+
+    fn outbox_retry_wait(&self) -> Duration {
+        self.inner
+            .policy
+            .base
+            .clamp(MIN_IDLE_WAIT, OUTBOX_RETRY_WAIT)
     }
 
     /// One attempt at one delivery, recorded. `Err` only when the record could not be written.

@@ -3,6 +3,20 @@
 //! [`Dispatcher::enqueue`] turns an [`Envelope`](dialtone_api::Envelope) into deliveries in a
 //! durable [`Outbox`]; [`Dispatcher::run`] posts them, signed (see [`sign`] for the headers and
 //! how receivers check them), and retries per [`RetryPolicy`].
+//!
+//! A receiver checks a delivery like this (and also rejects an `X-Dialtone-Timestamp` more than
+//! a few minutes from its own clock, and may skip an `X-Dialtone-Delivery` id it has seen):
+//!
+//! ```
+//! use dialtone_webhooks::{sign, verify};
+//!
+//! let body = br#"{"event":"call.ringing","timestamp":"2026-11-21T10:00:00Z","data":{}}"#;
+//! let timestamp = "1700000000"; // the X-Dialtone-Timestamp header
+//! let header = sign(b"shared secret", timestamp, body); // what Dialtone sends
+//! assert!(header.starts_with("sha256="));
+//! assert!(verify(b"shared secret", timestamp, body, &header));
+//! assert!(!verify(b"wrong secret", timestamp, body, &header));
+//! ```
 
 mod dispatcher;
 mod endpoint;
