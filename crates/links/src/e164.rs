@@ -122,6 +122,12 @@ fn e164_in(cleaned: &str, region: Id) -> Result<String, LinkError> {
 }
 
 /// Checks an ISO 3166 alpha-2 region code against the numbering plan data.
+/// Checks an ISO 3166 region code against the numbering-plan data (`DE` yes, `XX` no).
+/// Loads that data on first use (about a second in a debug build), so it also warms it up.
+pub fn check_region(region: &str) -> Result<(), LinkError> {
+    parse_region(region).map(|_| ())
+}
+
 fn parse_region(region: &str) -> Result<Id, LinkError> {
     let bad = || LinkError::InvalidRegion(region.to_owned());
     let code = region.trim().to_ascii_uppercase();

@@ -21,7 +21,9 @@ mod sip_uri;
 mod tel;
 
 pub use dial_rules::{apply_rules, DialRules, ReplaceCountry};
-pub use e164::{normalize, to_e164, Normalized, MAX_SHORT_DIGITS, MAX_ZERO_SHORT_DIGITS};
+pub use e164::{
+    check_region, normalize, to_e164, Normalized, MAX_SHORT_DIGITS, MAX_ZERO_SHORT_DIGITS,
+};
 pub use error::LinkError;
 pub use link::{parse_link, DialNumber, Link};
 pub use number::{MAX_DIGITS, MAX_INPUT_LEN};

@@ -66,7 +66,10 @@ impl Service {
         // The recorder writes the call.ended rows already queued, then stops.
         let (stop, recorder) = self.recorder;
         let _ = stop.send(());
-        if tokio::time::timeout(RECORDER_DRAIN, recorder).await.is_err() {
+        if tokio::time::timeout(RECORDER_DRAIN, recorder)
+            .await
+            .is_err()
+        {
             warn!("the history recorder did not finish in time");
         }
         for task in self.tasks {
@@ -86,7 +89,10 @@ fn open_store(config: &Config) -> Result<Store, ServiceError> {
     })?;
     match store.interrupted_on_open() {
         0 => {}
-        n => warn!(calls = n, "the last run stopped during calls; they are marked interrupted in the history"),
+        n => warn!(
+            calls = n,
+            "the last run stopped during calls; they are marked interrupted in the history"
+        ),
     }
     info!(path = %path.display(), "call history");
     Ok(store)

@@ -159,7 +159,7 @@ fn resolve(profile: &CallProfile, to: &str) -> Result<(DialTarget, Target), Engi
         to: to.to_owned(),
         reason,
     };
-    let dialled = target::parse(to, &profile.domain).map_err(bad)?;
+    let dialled = target::parse(to, &profile.domain, &profile.dial_plan).map_err(bad)?;
     let sip_target = match &profile.target {
         Some(t) => t.clone(),
         None => direct_target(&dialled).map_err(bad)?,

@@ -200,6 +200,9 @@ pub struct AccountConfig {
     pub auto_answer: AutoAnswer,
     /// Codec preference for this account; `None` = `[media] codecs`.
     pub codecs: Option<Vec<String>>,
+    /// How numbers (normalised to E.164 with `[dialing] default_region`) are rewritten before
+    /// the INVITE: strip `+`, international or outside-line prefix, national form.
+    pub dial_rules: dialtone_links::DialRules,
 }
 
 impl AccountConfig {

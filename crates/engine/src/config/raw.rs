@@ -163,6 +163,7 @@ pub(super) struct RawAccount {
     pub register: Option<bool>,
     pub auto_answer: Option<AutoAnswer>,
     pub codecs: Option<Spanned<Vec<String>>>,
+    pub dial_rules: Option<Spanned<dialtone_links::DialRules>>,
 }
 
 /// A lenient view of the accounts, used only to say which account a serde error is in.

@@ -683,6 +683,19 @@ fn integration_sections_are_read_and_checked() {
     let (line, _, msg) = err("[dialing]\ndefault_region = \"Germany\"\n");
     assert_eq!(line, 2);
     assert!(msg.contains("two-letter ISO 3166"), "{msg}");
+    let (_, _, msg) = err("[dialing]\ndefault_region = \"XX\"\n");
+    assert!(
+        msg.contains("no numbering plan") || msg.contains("numbering plan"),
+        "{msg}"
+    );
+    let c = ok(&format!(
+        "{ACCOUNT}[accounts.dial_rules]\nstrip_plus = true\noutside_prefix = \"0\"\n"
+    ));
+    assert!(c.accounts[0].dial_rules.strip_plus);
+    let (_, _, msg) = err(&format!(
+        "{ACCOUNT}[accounts.dial_rules]\nstrip_pluss = true\n"
+    ));
+    assert!(msg.contains("unknown field `strip_pluss`"), "{msg}");
     let (_, _, msg) = err("[[webhooks]]\nname = \"a\"\nurl = \"ftp://x\"\n");
     assert!(msg.contains("http:// or https://"), "{msg}");
     let (line, _, msg) =

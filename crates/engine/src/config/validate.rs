@@ -322,6 +322,16 @@ impl Cx<'_> {
             ),
         };
 
+        let dial_rules = match a.dial_rules {
+            None => dialtone_links::DialRules::default(),
+            Some(s) => {
+                s.get_ref()
+                    .validate()
+                    .map_err(|e| self.err(s.span(), format!("{who}: dial_rules: {e}")))?;
+                s.into_inner()
+            }
+        };
+
         Ok(AccountConfig {
             id,
             display_name,
@@ -339,6 +349,7 @@ impl Cx<'_> {
             register: a.register.unwrap_or(true),
             auto_answer: a.auto_answer.unwrap_or_default(),
             codecs,
+            dial_rules,
         })
     }
 

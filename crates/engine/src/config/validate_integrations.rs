@@ -26,6 +26,12 @@ impl Cx<'_> {
                         ),
                     ));
                 }
+                if dialtone_links::check_region(&region).is_err() {
+                    return Err(self.err(
+                        s.span(),
+                        format!("dialing.default_region `{region}` is not a region with a numbering plan"),
+                    ));
+                }
                 Some(region)
             }
         };
