@@ -8,3 +8,4 @@ pub mod phone;
 pub mod rig;
 pub mod sipp;
 pub mod tone;
+pub mod webhook;
