@@ -9,3 +9,4 @@ pub mod rig;
 pub mod sipp;
 pub mod tone;
 pub mod webhook;
+pub mod http;
