@@ -10,3 +10,4 @@ pub mod sipp;
 pub mod tone;
 pub mod webhook;
 pub mod http;
+pub mod page;
