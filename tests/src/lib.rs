@@ -3,11 +3,11 @@
 //! analysis, and a call rig putting them together.
 
 pub mod baresip;
+pub mod http;
 pub mod kamailio;
+pub mod page;
 pub mod phone;
 pub mod rig;
 pub mod sipp;
 pub mod tone;
 pub mod webhook;
-pub mod http;
-pub mod page;
