@@ -39,6 +39,22 @@ pub fn binary() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
+/// Keeps parallel test phones apart: unless the test's config says otherwise, no bridge
+/// (its fixed default port would clash) and a history database in the phone's own folder.
+fn isolated(config: &str, dir: &Path) -> String {
+    let mut text = config.to_owned();
+    if !config.contains("[bridge]") {
+        text.push_str("\n[bridge]\nenabled = false\n");
+    }
+    if !config.contains("[history]") {
+        text.push_str(&format!(
+            "\n[history]\ndatabase = \"{}\"\n",
+            dir.join("dialtone.db").display()
+        ));
+    }
+    text
+}
+
 /// A running `dialtone serve`, killed on drop.
 pub struct Dialtone {
     child: Option<Child>,
@@ -85,7 +101,7 @@ impl Dialtone {
     ) -> anyhow::Result<Dialtone> {
         let dir = tempfile::tempdir()?;
         let config_path = dir.path().join("config.toml");
-        std::fs::write(&config_path, config)?;
+        std::fs::write(&config_path, isolated(config, dir.path()))?;
         let mut cmd = Command::new(binary()?);
         cmd.args(["serve", "--events", "--config"])
             .arg(&config_path)
@@ -133,6 +149,11 @@ impl Dialtone {
             seen: Vec::new(),
             cursor: 0,
         })
+    }
+
+    /// The phone's own folder (config, control socket, history database).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
     }
 
     /// Everything the process wrote on stderr so far (its log).

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use dialtone_api::{Command, CommandResult, Status};
-use dialtone_engine::Phone;
+use dialtone_api::{Command, CommandResult, DialSource, DialSourceKind, Status};
+use dialtone_engine::{DialRequest, EngineError, Phone};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::net::UnixListener;
@@ -23,20 +23,27 @@ const MAX_REQUEST: usize = 64 * 1024;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "snake_case")]
-enum Request {
+pub(crate) enum Request {
     Status,
-    Execute { command: Command },
+    Execute {
+        command: Command,
+    },
+    /// A `tel:`/`sip:`/`sips:`/`callto:` link (or a number) handed over by `dialtone open`:
+    /// dialled under the dial-confirmation policy for links.
+    Open {
+        uri: String,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct Reply {
-    ok: bool,
+pub(crate) struct Reply {
+    pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<Status>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<CommandResult>,
+    pub result: Option<CommandResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    pub error: Option<String>,
 }
 
 pub fn socket_path(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -98,20 +105,11 @@ async fn handle(phone: Phone, stream: tokio::net::UnixStream) {
                 result: None,
                 error: None,
             },
-            Ok(Request::Execute { command }) => match phone.execute(command).await {
-                Ok(result) => Reply {
-                    ok: true,
-                    status: None,
-                    result: Some(result),
-                    error: None,
-                },
-                Err(e) => Reply {
-                    ok: false,
-                    status: None,
-                    result: None,
-                    error: Some(e.to_string()),
-                },
-            },
+            Ok(Request::Execute { command }) => outcome(phone.execute(command).await),
+            Ok(Request::Open { uri }) => {
+                let source = DialSource::new(DialSourceKind::Link);
+                outcome(phone.request_dial(DialRequest::new(uri, source)).await)
+            }
             Err(e) => Reply {
                 ok: false,
                 status: None,
@@ -129,9 +127,40 @@ async fn handle(phone: Phone, stream: tokio::net::UnixStream) {
     }
 }
 
+fn outcome(result: Result<CommandResult, EngineError>) -> Reply {
+    match result {
+        Ok(result) => Reply {
+            ok: true,
+            status: None,
+            result: Some(result),
+            error: None,
+        },
+        Err(e) => Reply {
+            ok: false,
+            status: None,
+            result: None,
+            error: Some(e.to_string()),
+        },
+    }
+}
+
 use tokio::io::AsyncReadExt as _;
 
+/// Whether a phone answers on the control socket.
+pub(crate) fn is_running(path: Option<PathBuf>) -> anyhow::Result<bool> {
+    Ok(UnixStream::connect(socket_path(path)?).is_ok())
+}
+
 fn ask(path: Option<PathBuf>, request: &Request) -> anyhow::Result<Reply> {
+    ask_within(path, request, Duration::from_secs(5))
+}
+
+/// Sends one request and waits at most `within` for the answer.
+pub(crate) fn ask_within(
+    path: Option<PathBuf>,
+    request: &Request,
+    within: Duration,
+) -> anyhow::Result<Reply> {
     let path = socket_path(path)?;
     let mut stream = UnixStream::connect(&path).with_context(|| {
         format!(
@@ -139,7 +168,7 @@ fn ask(path: Option<PathBuf>, request: &Request) -> anyhow::Result<Reply> {
             path.display()
         )
     })?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.set_read_timeout(Some(within))?;
     let mut line = serde_json::to_string(request)?;
     line.push('\n');
     stream.write_all(line.as_bytes())?;

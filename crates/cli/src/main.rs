@@ -3,6 +3,7 @@
 mod control;
 mod devices;
 mod logging;
+mod open;
 mod serve;
 
 use std::path::PathBuf;
@@ -45,6 +46,31 @@ enum Commands {
         /// The account to call from (default: the first registered one).
         #[arg(long)]
         account: Option<String>,
+        #[arg(long, env = "DIALTONE_CONTROL")]
+        control: Option<PathBuf>,
+    },
+    /// Dial a `tel:`, `sip:`, `sips:` or `callto:` link on the running phone (starting one
+    /// when none runs); it follows the dial-confirmation policy for links.
+    Open {
+        uri: String,
+        /// Config for the phone started when none runs.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        #[arg(long, env = "DIALTONE_CONTROL")]
+        control: Option<PathBuf>,
+    },
+    /// Answer a dial request waiting for confirmation (`dial.confirm_requested`).
+    Confirm {
+        request_id: String,
+        /// Refuse it instead of dialling.
+        #[arg(long)]
+        decline: bool,
+        #[arg(long, env = "DIALTONE_CONTROL")]
+        control: Option<PathBuf>,
+    },
+    /// Switch do-not-disturb on or off on the running phone.
+    Dnd {
+        state: OnOff,
         #[arg(long, env = "DIALTONE_CONTROL")]
         control: Option<PathBuf>,
     },
@@ -97,6 +123,12 @@ enum Commands {
     Devices,
     /// Store an account's password in the OS keyring (read from standard input).
     SetPassword { account: String },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -161,6 +193,28 @@ fn main() -> ExitCode {
             Command::Dial {
                 to,
                 account_id: account,
+            },
+        ),
+        Commands::Open {
+            uri,
+            config,
+            control,
+        } => open::run(uri, config, control),
+        Commands::Confirm {
+            request_id,
+            decline,
+            control,
+        } => control::execute(
+            control,
+            Command::ConfirmDial {
+                request_id,
+                accept: !decline,
+            },
+        ),
+        Commands::Dnd { state, control } => control::execute(
+            control,
+            Command::SetDnd {
+                enabled: matches!(state, OnOff::On),
             },
         ),
         Commands::Call {

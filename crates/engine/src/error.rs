@@ -39,6 +39,16 @@ pub enum EngineError {
     Media(String),
     #[error("command not supported by this version: {0}")]
     Unsupported(String),
+    #[error("dial request `{request_id}` for `{to}` was {outcome}")]
+    DialNotConfirmed {
+        request_id: String,
+        to: String,
+        outcome: &'static str,
+    },
+    #[error("dialling `{to}` is refused: dial confirmation is set to deny for this source")]
+    DialRefused { to: String },
+    #[error("no dial request `{0}` is waiting for confirmation")]
+    UnknownDialRequest(String),
     #[error("the phone has stopped")]
     Stopped,
 }

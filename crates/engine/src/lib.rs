@@ -4,10 +4,12 @@
 mod account;
 mod calls;
 pub mod config;
+mod dial_gate;
 mod error;
 mod events;
 mod phone;
 pub mod secrets;
 
+pub use dial_gate::DialRequest;
 pub use error::EngineError;
 pub use phone::Phone;

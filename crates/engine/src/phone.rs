@@ -2,11 +2,13 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use dialtone_api::{
-    AccountStatus, Command, CommandResult, Envelope, Event, RegistrationChanged, RegistrationState,
+    AccountStatus, Command, CommandResult, DialConfirmOutcome, DialConfirmRequested,
+    DialConfirmResolved, DndChanged, Envelope, Event, RegistrationChanged, RegistrationState,
     Status, LOCAL_ACCOUNT_ID,
 };
 use dialtone_sip::agent::{AgentEvent, AgentSettings, StrayPolicy as SipStrayPolicy, UserAgent};
@@ -21,7 +23,8 @@ use crate::account::{AccountInput, AccountPlan, AccountTask};
 use crate::calls::profile::{self, CallProfile};
 use crate::calls::setup::{self as call_setup, Manager};
 use crate::calls::ManagerInput;
-use crate::config::{AccountConfig, Config, StrayPolicy, Transport};
+use crate::config::{AccountConfig, Config, ConfirmPolicy, StrayPolicy, Transport};
+use crate::dial_gate::{outcome_name, DialGate, DialRequest};
 use crate::error::EngineError;
 use crate::events::EventBus;
 use crate::secrets;
@@ -45,6 +48,7 @@ struct Inner {
     accounts: BTreeMap<String, mpsc::Sender<AccountInput>>,
     order: Vec<String>,
     calls: Manager,
+    gate: DialGate,
 }
 
 impl Phone {
@@ -113,6 +117,7 @@ impl Phone {
                 accounts,
                 order,
                 calls,
+                gate: DialGate::new(config.dialing.clone()),
             }),
         };
         tokio::spawn(phone.clone().forward_agent_events(agent_events));
@@ -132,7 +137,7 @@ impl Phone {
         Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             accounts: self.inner.events.accounts(&self.inner.order),
-            dnd: false,
+            dnd: self.inner.calls.dnd.load(Ordering::Relaxed),
             calls: self
                 .inner
                 .calls
@@ -148,6 +153,23 @@ impl Phone {
             Command::EnableAccount { account_id } => (account_id, AccountInput::Enable),
             Command::DisableAccount { account_id } => (account_id, AccountInput::Disable),
             Command::Reregister { account_id } => (account_id, AccountInput::Reregister),
+            Command::ConfirmDial { request_id, accept } => {
+                return if self.inner.gate.resolve(&request_id, accept) {
+                    Ok(CommandResult::default())
+                } else {
+                    Err(EngineError::UnknownDialRequest(request_id))
+                };
+            }
+            Command::SetDnd { enabled } => {
+                let was = self.inner.calls.dnd.swap(enabled, Ordering::Relaxed);
+                if was != enabled {
+                    info!(enabled, "do not disturb");
+                    self.inner
+                        .events
+                        .emit(Event::DndChanged(DndChanged { enabled }));
+                }
+                return Ok(CommandResult::default());
+            }
             call => {
                 let (reply, answer) = oneshot::channel();
                 self.inner
@@ -169,6 +191,88 @@ impl Phone {
             .ok_or_else(|| EngineError::UnknownAccount(id.clone()))?;
         sender.send(input).await.map_err(|_| EngineError::Stopped)?;
         Ok(CommandResult::default())
+    }
+
+    /// Places a call asked for by `req.source`: dials at once when the source may dial
+    /// silently, else applies `[dialing] confirm` (ask: emits `dial.confirm_requested` and
+    /// waits for `dial.confirm` or the timeout). The number is checked before anyone is asked.
+    pub async fn request_dial(&self, req: DialRequest) -> Result<CommandResult, EngineError> {
+        let dial = Command::Dial {
+            to: req.to.clone(),
+            account_id: req.account_id.clone(),
+        };
+        if !self.inner.gate.needs_confirmation(&req) {
+            return self.execute(dial).await;
+        }
+        let gate = &self.inner.gate;
+        let target = self.check_dial(&req.to, req.account_id.as_deref()).await?;
+        match gate.policy.confirm {
+            ConfirmPolicy::Allow => return self.execute(dial).await,
+            ConfirmPolicy::Deny => return Err(EngineError::DialRefused { to: req.to }),
+            _ => {}
+        }
+        let (request_id, answer) = gate.open();
+        let within = Duration::from_secs(gate.policy.confirm_timeout);
+        let expires_at = chrono::Utc::now()
+            + chrono::Duration::from_std(within).unwrap_or_else(|_| chrono::Duration::zero());
+        info!(request = %request_id, to = %req.to, source = ?req.source.kind, origin = ?req.source.origin, "dial waits for confirmation");
+        self.inner
+            .events
+            .emit(Event::DialConfirmRequested(DialConfirmRequested {
+                request_id: request_id.clone(),
+                to: req.to.clone(),
+                target,
+                account_id: req.account_id.clone(),
+                source: req.source.clone(),
+                expires_at,
+            }));
+        let outcome = match tokio::time::timeout(within, answer).await {
+            Ok(Ok(true)) => DialConfirmOutcome::Accepted,
+            Ok(_) => DialConfirmOutcome::Declined,
+            Err(_) => {
+                gate.close(&request_id);
+                DialConfirmOutcome::Expired
+            }
+        };
+        if outcome != DialConfirmOutcome::Accepted {
+            self.resolved(&request_id, outcome, None);
+            return Err(EngineError::DialNotConfirmed {
+                request_id,
+                to: req.to,
+                outcome: outcome_name(outcome),
+            });
+        }
+        let result = self.execute(dial).await;
+        let call_id = result.as_ref().ok().and_then(|r| r.call_id.clone());
+        self.resolved(&request_id, outcome, call_id);
+        result
+    }
+
+    fn resolved(&self, request_id: &str, outcome: DialConfirmOutcome, call_id: Option<String>) {
+        self.inner
+            .events
+            .emit(Event::DialConfirmResolved(DialConfirmResolved {
+                request_id: request_id.to_owned(),
+                outcome,
+                call_id,
+            }));
+    }
+
+    /// Checks that `to` can be dialled from the account (before asking anyone to confirm);
+    /// gives the URI that would be dialled.
+    async fn check_dial(&self, to: &str, account_id: Option<&str>) -> Result<String, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .calls
+            .inputs
+            .send(ManagerInput::CheckDial {
+                to: to.to_owned(),
+                account_id: account_id.map(str::to_owned),
+                reply,
+            })
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        answer.await.map_err(|_| EngineError::Stopped)?
     }
 
     /// Unregisters every account (Expires: 0), waiting at most `within`, then closes the

@@ -22,18 +22,7 @@ impl CallManager {
         account_id: Option<&str>,
     ) -> Result<CallId, EngineError> {
         let profile = self.pick_profile(account_id)?;
-        let dialled =
-            target::parse(to, &profile.domain).map_err(|reason| EngineError::BadNumber {
-                to: to.to_owned(),
-                reason,
-            })?;
-        let sip_target = match &profile.target {
-            Some(t) => t.clone(),
-            None => direct_target(&dialled).map_err(|reason| EngineError::BadNumber {
-                to: to.to_owned(),
-                reason,
-            })?,
-        };
+        let (dialled, sip_target) = resolve(&profile, to)?;
         let via = self
             .agent
             .local_addr_for(&sip_target, &profile.tls)
@@ -66,6 +55,16 @@ impl CallManager {
         );
         self.calls.insert(call);
         Ok(call_id)
+    }
+
+    /// What `dial` would call, without calling: the account and the target are checked.
+    pub(super) fn check_dial(
+        &self,
+        to: &str,
+        account_id: Option<&str>,
+    ) -> Result<String, EngineError> {
+        let profile = self.pick_profile(account_id)?;
+        resolve(&profile, to).map(|(dialled, _)| dialled.uri)
     }
 
     /// The named account, or the first one that can place calls now.
@@ -151,4 +150,19 @@ fn direct_target(t: &DialTarget) -> Result<Target, String> {
         addr,
         tls_name: None,
     })
+}
+
+/// What the person dialled, and where the INVITE goes: the account's registrar or proxy, or
+/// the dialled URI's host for the built-in local account.
+fn resolve(profile: &CallProfile, to: &str) -> Result<(DialTarget, Target), EngineError> {
+    let bad = |reason| EngineError::BadNumber {
+        to: to.to_owned(),
+        reason,
+    };
+    let dialled = target::parse(to, &profile.domain, &profile.dial_plan).map_err(bad)?;
+    let sip_target = match &profile.target {
+        Some(t) => t.clone(),
+        None => direct_target(&dialled).map_err(bad)?,
+    };
+    Ok((dialled, sip_target))
 }

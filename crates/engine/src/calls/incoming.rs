@@ -1,5 +1,6 @@
 //! An INVITE from outside: ring, reject at once (busy, DND, bad SDP) or answer by itself.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -23,9 +24,10 @@ impl CallManager {
             let _ = call.handle.reject(480, None).await;
             return;
         };
-        let decision = self
-            .calls
-            .incoming_decision(self.settings.calls.call_waiting, self.settings.calls.dnd);
+        let decision = self.calls.incoming_decision(
+            self.settings.calls.call_waiting,
+            self.dnd.load(Ordering::Relaxed),
+        );
         let call_waiting = match decision {
             IncomingDecision::Ring { call_waiting } => call_waiting,
             IncomingDecision::Reject { status } => {

@@ -14,6 +14,7 @@ mod tones;
 mod translate;
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,6 +38,12 @@ pub(crate) enum ManagerInput {
     Command {
         command: Command,
         reply: oneshot::Sender<Result<CommandResult, EngineError>>,
+    },
+    /// Would `to` be dialable from the account? Answers the URI it would dial.
+    CheckDial {
+        to: String,
+        account_id: Option<String>,
+        reply: oneshot::Sender<Result<String, EngineError>>,
     },
     Incoming(Box<IncomingCall>),
     /// Hang up everything; answered when every call has ended (or the time is up).
@@ -78,6 +85,7 @@ pub(crate) struct CallManager {
     runtimes: HashMap<CallId, Runtime>,
     /// Calls as the world sees them, for `Phone::status`.
     infos: Arc<Mutex<Vec<CallInfo>>>,
+    dnd: Arc<AtomicBool>,
     sip_tx: mpsc::Sender<(CallId, CallEvent)>,
     sip_rx: mpsc::Receiver<(CallId, CallEvent)>,
     media_tx: mpsc::Sender<(CallId, MediaNotice)>,
@@ -94,6 +102,7 @@ impl CallManager {
         profiles: Vec<Arc<CallProfile>>,
         audio: Arc<dyn AudioBackend>,
         infos: Arc<Mutex<Vec<CallInfo>>>,
+        dnd: Arc<AtomicBool>,
     ) -> Self {
         let (sip_tx, sip_rx) = mpsc::channel(256);
         let (media_tx, media_rx) = mpsc::channel(256);
@@ -106,6 +115,7 @@ impl CallManager {
             calls: Calls::new(),
             runtimes: HashMap::new(),
             infos,
+            dnd,
             sip_tx,
             sip_rx,
             media_tx,
@@ -135,6 +145,9 @@ impl CallManager {
                     Some(ManagerInput::Command { command, reply }) => {
                         let result = self.command(command).await;
                         let _ = reply.send(result);
+                    }
+                    Some(ManagerInput::CheckDial { to, account_id, reply }) => {
+                        let _ = reply.send(self.check_dial(&to, account_id.as_deref()));
                     }
                     Some(ManagerInput::Incoming(call)) => self.incoming(*call).await,
                     Some(ManagerInput::Shutdown(done)) => self.begin_shutdown(done),

@@ -8,6 +8,7 @@ use dialtone_media::codec::{self, CodecInfo};
 use dialtone_sip::transport::{Target, TlsSettings};
 use dialtone_sip::Credentials;
 
+use super::target::DialPlan;
 use crate::config::AutoAnswer;
 
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub(crate) struct CallProfile {
     pub auto_answer: AutoAnswerPolicy,
     /// Whether this account registers (and so can only call once registered).
     pub registers: bool,
+    /// How dialled numbers are normalised and rewritten for this account.
+    pub dial_plan: DialPlan,
 }
 
 impl CallProfile {
@@ -76,6 +79,10 @@ pub(crate) fn for_account(
         codecs: codecs(account.codecs_or(&config.media)),
         auto_answer: auto_answer_policy(account.auto_answer),
         registers: account.register,
+        dial_plan: DialPlan {
+            region: config.dialing.default_region.clone(),
+            rules: account.dial_rules.clone(),
+        },
     }
 }
 
@@ -95,5 +102,9 @@ pub(crate) fn for_local(config: &crate::config::Config, addr: std::net::SocketAd
         codecs: codecs(&config.media.codecs),
         auto_answer: AutoAnswerPolicy::Never,
         registers: false,
+        dial_plan: DialPlan {
+            region: config.dialing.default_region.clone(),
+            rules: Default::default(),
+        },
     }
 }

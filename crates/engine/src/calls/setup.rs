@@ -1,5 +1,6 @@
 //! Starting the call manager from the config.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use dialtone_api::CallInfo;
@@ -18,6 +19,8 @@ use crate::events::EventBus;
 pub(crate) struct Manager {
     pub inputs: mpsc::Sender<ManagerInput>,
     pub infos: Arc<Mutex<Vec<CallInfo>>>,
+    /// Do-not-disturb, shared with the manager (which refuses incoming calls while set).
+    pub dnd: Arc<AtomicBool>,
 }
 
 pub(crate) fn start(
@@ -40,6 +43,7 @@ pub(crate) fn start(
         user_agent: config.sip.user_agent().to_owned(),
     };
     let infos = Arc::new(Mutex::new(Vec::new()));
+    let dnd = Arc::new(AtomicBool::new(config.calls.dnd));
     let manager = CallManager::new(
         settings,
         agent,
@@ -47,10 +51,15 @@ pub(crate) fn start(
         profiles.into_iter().map(Arc::new).collect(),
         audio,
         infos.clone(),
+        dnd.clone(),
     );
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(manager.run(rx));
-    Manager { inputs: tx, infos }
+    Manager {
+        inputs: tx,
+        infos,
+        dnd,
+    }
 }
 
 fn audio_backend(config: &AudioConfig) -> Arc<dyn AudioBackend> {

@@ -2,6 +2,7 @@
 //! Request-URI and To of an INVITE.
 
 use dialtone_api::Party;
+use dialtone_links::{DialNumber, Link, Normalized};
 
 /// Where a call goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +26,19 @@ impl DialTarget {
 /// Longest input accepted.
 const MAX_LEN: usize = 256;
 
-/// Turns a number or SIP URI into a target on `domain` (`host[:port]`, brackets for IPv6).
-/// Visual separators in numbers (spaces, `-`, `.`, `(`, `)`, `/`) are dropped.
-pub fn parse(input: &str, domain: &str) -> Result<DialTarget, String> {
+/// How numbers are rewritten for an account: normalised to E.164 with the default region,
+/// then the account's dial rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DialPlan {
+    /// ISO 3166 region for national numbers (`[dialing] default_region`).
+    pub region: Option<String>,
+    pub rules: dialtone_links::DialRules,
+}
+
+/// Turns what was dialled into a target on `domain` (`host[:port]`, brackets for IPv6):
+/// a number (visual separators dropped, normalised and rewritten by `plan`), a `tel:`,
+/// `callto:`, `sip:` or `sips:` link, or a SIP user name (`support`).
+pub fn parse(input: &str, domain: &str, plan: &DialPlan) -> Result<DialTarget, String> {
     let input = input.trim();
     if input.is_empty() {
         return Err("nothing to dial".to_owned());
@@ -42,10 +53,41 @@ pub fn parse(input: &str, domain: &str) -> Result<DialTarget, String> {
     if lower.starts_with("sip:") || lower.starts_with("sips:") {
         return uri(input);
     }
-    let number = number(input)?;
+    let is_link = lower.starts_with("tel:") || lower.starts_with("callto:");
+    if is_link || looks_like_number(input) {
+        return match dialtone_links::parse_link(input).map_err(|e| e.to_string())? {
+            Link::Sip { uri: u } => uri(&u),
+            Link::Number(n) => numbered(&n, domain, plan),
+            _ => Err(format!("`{input}` cannot be dialled")),
+        };
+    }
+    let user = user_name(input)?;
     Ok(DialTarget {
-        uri: format!("sip:{number}@{domain}"),
-        number: Some(number),
+        uri: format!("sip:{user}@{domain}"),
+        number: None,
+    })
+}
+
+/// Digits, `+`, `*`, `#` and visual separators only.
+fn looks_like_number(input: &str) -> bool {
+    input.chars().any(|c| c.is_ascii_digit())
+        && input.chars().all(|c| {
+            c.is_ascii_digit() || matches!(c, '+' | '*' | '#' | ' ' | '-' | '.' | '(' | ')' | '/')
+        })
+}
+
+/// A number: normalised when a region is known (a `+` number is E.164 already), then
+/// rewritten by the account's dial rules. The number kept for history is the E.164 form.
+fn numbered(n: &DialNumber, domain: &str, plan: &DialPlan) -> Result<DialTarget, String> {
+    let normalized = match &plan.region {
+        Some(region) => dialtone_links::normalize(n, region).map_err(|e| e.to_string())?,
+        None if n.number.starts_with('+') => Normalized::E164(n.number.clone()),
+        None => Normalized::Short(n.number.clone()),
+    };
+    let user = dialtone_links::apply_rules(&normalized, &plan.rules);
+    Ok(DialTarget {
+        uri: format!("sip:{user}@{domain}"),
+        number: Some(normalized.as_str().to_owned()),
     })
 }
 
@@ -105,21 +147,21 @@ fn uri(input: &str) -> Result<DialTarget, String> {
     })
 }
 
-fn number(input: &str) -> Result<String, String> {
-    let mut out = String::with_capacity(input.len());
-    for (i, c) in input.chars().enumerate() {
-        match c {
-            '0'..='9' | '*' | '#' => out.push(c),
-            '+' if i == 0 => out.push(c),
-            ' ' | '-' | '.' | '(' | ')' | '/' => {}
-            c if c.is_ascii_alphanumeric() || matches!(c, '_' | '!' | '~' | '\'') => out.push(c),
-            _ => return Err(format!("`{input}`: `{c}` is not allowed in a number")),
-        }
-    }
-    if out.is_empty() || out == "+" {
+/// A SIP user name typed as is (`support`, `sales.team`): the characters RFC 3261 allows
+/// unescaped in a user part.
+fn user_name(input: &str) -> Result<&str, String> {
+    if !input.chars().any(|c| c.is_ascii_alphanumeric()) {
         return Err(format!("`{input}` has no digits"));
     }
-    Ok(out)
+    match input
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_.!~*'()&=+$,;?/".contains(*c)))
+    {
+        Some(c) => Err(format!(
+            "`{input}`: `{c}` is not allowed in a number or user name"
+        )),
+        None => Ok(input),
+    }
 }
 
 #[cfg(test)]
@@ -127,42 +169,92 @@ fn number(input: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
+    fn plain(input: &str, domain: &str) -> Result<DialTarget, String> {
+        parse(input, domain, &DialPlan::default())
+    }
+
+    fn german(rules: &str) -> DialPlan {
+        DialPlan {
+            region: Some("DE".into()),
+            rules: toml::from_str(rules).unwrap(),
+        }
+    }
+
     #[test]
     fn numbers_lose_their_separators() {
-        let t = parse(" +49 (30) 123-45.67 ", "pbx.example.com").unwrap();
-        assert_eq!(t.uri, "sip:+4930123456 7@pbx.example.com".replace(' ', ""));
+        let t = plain(" +49 (30) 123-45.67 ", "pbx.example.com").unwrap();
+        assert_eq!(t.uri, "sip:+49301234567@pbx.example.com");
         assert_eq!(t.number.as_deref(), Some("+49301234567"));
-        let t = parse("1002", "127.0.0.1:5060").unwrap();
+        let t = plain("1002", "127.0.0.1:5060").unwrap();
         assert_eq!(t.uri, "sip:1002@127.0.0.1:5060");
-        assert_eq!(parse("*97#", "h").unwrap().uri, "sip:*97#@h");
+        assert_eq!(plain("*97#", "h").unwrap().uri, "sip:*97#@h");
+    }
+
+    #[test]
+    fn national_numbers_become_e164_then_follow_the_dial_rules() {
+        let t = parse("030 1234567", "pbx", &german("")).unwrap();
+        assert_eq!(t.uri, "sip:+49301234567@pbx");
+        assert_eq!(t.number.as_deref(), Some("+49301234567"));
+        let rules =
+            "outside_prefix = \"0\"\n[replace_country]\ncountry_code = \"49\"\nwith = \"0\"\n";
+        let t = parse("tel:+49-30-1234567", "pbx", &german(rules)).unwrap();
+        assert_eq!(t.uri, "sip:0030 1234567@pbx".replace(' ', ""));
+        assert_eq!(t.number.as_deref(), Some("+49301234567"));
+        let t = parse(
+            "callto://+44 20 7946 0958",
+            "pbx",
+            &german("international_prefix = \"00\""),
+        )
+        .unwrap();
+        assert_eq!(t.uri, "sip:00442079460958@pbx");
+        // Internal extensions are never rewritten.
+        let t = parse("1002", "pbx", &german(rules)).unwrap();
+        assert_eq!(t.uri, "sip:1002@pbx");
+    }
+
+    #[test]
+    fn tel_links_without_a_region_keep_their_digits() {
+        let t = plain("tel:+1-201-555-0123;ext=42", "pbx").unwrap();
+        assert_eq!(t.uri, "sip:+12015550123@pbx");
+        let t = plain("TEL:1002", "pbx").unwrap();
+        assert_eq!(t.uri, "sip:1002@pbx");
     }
 
     #[test]
     fn extensions_with_letters_are_user_parts() {
-        let t = parse("support", "h").unwrap();
+        let t = plain("support", "h").unwrap();
         assert_eq!(t.uri, "sip:support@h");
-    }
-
-    #[test]
-    fn sip_uris_are_kept() {
-        let t = parse("SIP:1003@127.0.0.1:5070;transport=tcp", "ignored").unwrap();
-        assert_eq!(t.uri, "sip:1003@127.0.0.1:5070;transport=tcp");
-        assert_eq!(t.number.as_deref(), Some("1003"));
-        let t = parse("sips:bob@example.com", "ignored").unwrap();
-        assert_eq!(t.uri, "sips:bob@example.com");
         assert_eq!(t.number, None);
     }
 
     #[test]
+    fn sip_uris_are_kept() {
+        let t = plain("SIP:1003@127.0.0.1:5070;transport=tcp", "ignored").unwrap();
+        assert_eq!(t.uri, "sip:1003@127.0.0.1:5070;transport=tcp");
+        assert_eq!(t.number.as_deref(), Some("1003"));
+        let t = plain("sips:bob@example.com", "ignored").unwrap();
+        assert_eq!(t.uri, "sips:bob@example.com");
+        assert_eq!(t.number, None);
+        let t = plain("callto:bob@example.com", "ignored").unwrap();
+        assert_eq!(t.uri, "sip:bob@example.com");
+    }
+
+    #[test]
     fn bad_input_is_refused_with_a_reason() {
-        assert!(parse("", "h").unwrap_err().contains("nothing"));
-        assert!(parse("+", "h").unwrap_err().contains("no digits"));
-        assert!(parse("12<34", "h").unwrap_err().contains("`<`"));
-        assert!(parse("sip:@", "h").is_err());
-        assert!(parse("sip:bob@", "h")
+        assert!(plain("", "h").unwrap_err().contains("nothing"));
+        assert!(plain("+", "h").is_err());
+        assert!(plain("12<34", "h").unwrap_err().contains("`<`"));
+        assert!(plain("sip:@", "h").is_err());
+        assert!(plain("sip:bob@", "h")
             .unwrap_err()
             .contains("no valid host"));
-        assert!(parse("1\r\nVia: x", "h").unwrap_err().contains("control"));
-        assert!(parse(&"1".repeat(300), "h").unwrap_err().contains("longer"));
+        assert!(plain("1\r\nVia: x", "h").unwrap_err().contains("control"));
+        assert!(plain(&"1".repeat(300), "h").unwrap_err().contains("longer"));
+        assert!(plain("javascript:alert(1)", "h").is_err());
+        assert!(plain("tel:", "h").is_err());
+        assert!(
+            parse("+999 1234567", "h", &german("")).is_err(),
+            "no such country code"
+        );
     }
 }

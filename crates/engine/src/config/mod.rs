@@ -7,10 +7,12 @@
 
 mod calls;
 mod error;
+mod integrations;
 mod raw;
 mod types;
 mod validate;
 mod validate_calls;
+mod validate_integrations;
 
 #[cfg(test)]
 mod tests;
@@ -23,6 +25,10 @@ pub use calls::{
     check_codecs, AudioBackendKind, AudioConfig, AutoAnswer, CallsConfig, MediaConfig,
 };
 pub use error::ConfigError;
+pub use integrations::{
+    BridgeSettings, ConfirmPolicy, DialingConfig, HistoryConfig, ScreenPopConfig, ScreenPopOn,
+    SecretSource, WebhookConfig, DEFAULT_BRIDGE_PORT, WEBHOOK_EVENTS,
+};
 pub use types::{HostPort, ProxyUri, StrayPolicy, Transport};
 
 /// Default SIP listening port.
@@ -53,6 +59,11 @@ pub struct Config {
     pub calls: CallsConfig,
     pub media: MediaConfig,
     pub audio: AudioConfig,
+    pub dialing: DialingConfig,
+    pub bridge: BridgeSettings,
+    pub history: HistoryConfig,
+    pub webhooks: Vec<WebhookConfig>,
+    pub screen_pop: Option<ScreenPopConfig>,
     pub accounts: Vec<AccountConfig>,
     /// The file this was loaded from, if any.
     pub source: Option<PathBuf>,
@@ -189,6 +200,9 @@ pub struct AccountConfig {
     pub auto_answer: AutoAnswer,
     /// Codec preference for this account; `None` = `[media] codecs`.
     pub codecs: Option<Vec<String>>,
+    /// How numbers (normalised to E.164 with `[dialing] default_region`) are rewritten before
+    /// the INVITE: strip `+`, international or outside-line prefix, national form.
+    pub dial_rules: dialtone_links::DialRules,
 }
 
 impl AccountConfig {
@@ -223,6 +237,11 @@ impl Default for Config {
             calls: CallsConfig::default(),
             media: MediaConfig::default(),
             audio: AudioConfig::defaults(),
+            dialing: DialingConfig::default(),
+            bridge: BridgeSettings::default(),
+            history: HistoryConfig::default(),
+            webhooks: Vec::new(),
+            screen_pop: None,
             accounts: Vec::new(),
             source: None,
         }

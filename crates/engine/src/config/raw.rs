@@ -4,6 +4,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::calls::{AudioBackendKind, AutoAnswer};
+use super::integrations::{ConfirmPolicy, ScreenPopOn};
 use super::types::{StrayPolicy, Transport};
 
 #[derive(Debug, Default, Deserialize)]
@@ -24,7 +25,59 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub audio: RawAudio,
     #[serde(default)]
+    pub dialing: RawDialing,
+    #[serde(default)]
+    pub bridge: RawBridge,
+    #[serde(default)]
+    pub history: RawHistory,
+    #[serde(default)]
+    pub webhooks: Vec<RawWebhook>,
+    pub screen_pop: Option<RawScreenPop>,
+    #[serde(default)]
     pub accounts: Vec<RawAccount>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDialing {
+    pub default_region: Option<Spanned<String>>,
+    pub confirm_links: Option<bool>,
+    pub confirm: Option<ConfirmPolicy>,
+    pub confirm_timeout: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBridge {
+    pub enabled: Option<bool>,
+    pub port: Option<u16>,
+    pub rate_limit_per_minute: Option<Spanned<u32>>,
+    pub max_body_bytes: Option<Spanned<usize>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHistory {
+    pub database: Option<Spanned<String>>,
+    pub retention_days: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWebhook {
+    pub name: Spanned<String>,
+    pub url: Spanned<String>,
+    pub events: Option<Spanned<Vec<String>>>,
+    pub secret_env: Option<Spanned<String>>,
+    pub max_attempts: Option<Spanned<u32>>,
+    pub timeout: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawScreenPop {
+    pub url: Spanned<String>,
+    pub on: Option<ScreenPopOn>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,6 +163,7 @@ pub(super) struct RawAccount {
     pub register: Option<bool>,
     pub auto_answer: Option<AutoAnswer>,
     pub codecs: Option<Spanned<Vec<String>>>,
+    pub dial_rules: Option<Spanned<dialtone_links::DialRules>>,
 }
 
 /// A lenient view of the accounts, used only to say which account a serde error is in.

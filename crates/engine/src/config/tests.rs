@@ -641,3 +641,73 @@ fn media_ranges_are_checked() {
     let (_, _, msg) = err("[audio]\ninput_file = \"/nonexistent/tone.wav\"\n");
     assert!(msg.contains("does not exist"), "{msg}");
 }
+
+#[test]
+fn integration_defaults() {
+    let c = ok(ACCOUNT);
+    assert_eq!(c.dialing.default_region, None);
+    assert!(c.dialing.confirm_links);
+    assert_eq!(c.dialing.confirm, super::ConfirmPolicy::Ask);
+    assert_eq!(c.dialing.confirm_timeout, 30);
+    assert!(c.bridge.enabled);
+    assert_eq!(c.bridge.port, super::DEFAULT_BRIDGE_PORT);
+    assert_eq!(c.bridge.rate_limit_per_minute, 6);
+    assert_eq!(c.history.retention_days, 365);
+    assert!(c.webhooks.is_empty());
+    assert!(c.screen_pop.is_none());
+}
+
+#[test]
+fn integration_sections_are_read_and_checked() {
+    let c = ok(concat!(
+        "[dialing]\ndefault_region = \"de\"\nconfirm = \"deny\"\n",
+        "[bridge]\nport = 0\nrate_limit_per_minute = 2\n",
+        "[history]\ndatabase = \"/tmp/x.db\"\nretention_days = 0\n",
+        "[[webhooks]]\nname = \"crm\"\nurl = \"http://127.0.0.1:9/h\"\nevents = [\"call.ended\"]\nsecret_env = \"S\"\n",
+        "[screen_pop]\nurl = \"https://crm.example.com/?p={e164}\"\non = \"answered\"\n",
+    ));
+    assert_eq!(c.dialing.default_region.as_deref(), Some("DE"));
+    assert_eq!(c.dialing.confirm, super::ConfirmPolicy::Deny);
+    assert_eq!((c.bridge.port, c.bridge.rate_limit_per_minute), (0, 2));
+    assert_eq!(
+        c.history.database.as_deref(),
+        Some(std::path::Path::new("/tmp/x.db"))
+    );
+    assert_eq!(c.webhooks[0].events, ["call.ended"]);
+    assert_eq!(c.webhooks[0].secret, super::SecretSource::Env("S".into()));
+    assert_eq!(
+        c.screen_pop.map(|s| s.on),
+        Some(super::ScreenPopOn::Answered)
+    );
+
+    let (line, _, msg) = err("[dialing]\ndefault_region = \"Germany\"\n");
+    assert_eq!(line, 2);
+    assert!(msg.contains("two-letter ISO 3166"), "{msg}");
+    let (_, _, msg) = err("[dialing]\ndefault_region = \"XX\"\n");
+    assert!(
+        msg.contains("no numbering plan") || msg.contains("numbering plan"),
+        "{msg}"
+    );
+    let c = ok(&format!(
+        "{ACCOUNT}[accounts.dial_rules]\nstrip_plus = true\noutside_prefix = \"0\"\n"
+    ));
+    assert!(c.accounts[0].dial_rules.strip_plus);
+    let (_, _, msg) = err(&format!(
+        "{ACCOUNT}[accounts.dial_rules]\nstrip_pluss = true\n"
+    ));
+    assert!(msg.contains("unknown field `strip_pluss`"), "{msg}");
+    let (_, _, msg) = err("[[webhooks]]\nname = \"a\"\nurl = \"ftp://x\"\n");
+    assert!(msg.contains("http:// or https://"), "{msg}");
+    let (line, _, msg) =
+        err("[[webhooks]]\nname = \"a\"\nurl = \"http://x\"\nevents = [\"call.exploded\"]\n");
+    assert_eq!(line, 4);
+    assert!(msg.contains("unknown event `call.exploded`"), "{msg}");
+    let (_, _, msg) = err("[[webhooks]]\nname = \"a\"\nurl = \"http://x\"\n[[webhooks]]\nname = \"a\"\nurl = \"http://y\"\n");
+    assert!(msg.contains("duplicate name"), "{msg}");
+    let (_, _, msg) = err("[bridge]\nrate_limit_per_minute = 0\n");
+    assert!(msg.contains("1 to 600"), "{msg}");
+    let (_, _, msg) = err("[dialing]\nconfirm = \"maybe\"\n");
+    assert!(msg.contains("unknown variant `maybe`"), "{msg}");
+    let (_, _, msg) = err("[screen_pop]\nurl = \"javascript:alert(1)\"\n");
+    assert!(msg.contains("http:// or https://"), "{msg}");
+}

@@ -173,6 +173,11 @@ impl Cx<'_> {
         let calls = self.calls(raw.calls)?;
         let media = self.media(raw.media)?;
         let audio = self.audio(raw.audio)?;
+        let dialing = self.dialing(raw.dialing)?;
+        let bridge = self.bridge(raw.bridge)?;
+        let history = self.history(raw.history)?;
+        let webhooks = self.webhooks(raw.webhooks)?;
+        let screen_pop = self.screen_pop(raw.screen_pop)?;
 
         let mut accounts = Vec::with_capacity(raw.accounts.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -201,6 +206,11 @@ impl Cx<'_> {
             calls,
             media,
             audio,
+            dialing,
+            bridge,
+            history,
+            webhooks,
+            screen_pop,
             accounts,
             source: path.map(Path::to_path_buf),
         })
@@ -312,6 +322,16 @@ impl Cx<'_> {
             ),
         };
 
+        let dial_rules = match a.dial_rules {
+            None => dialtone_links::DialRules::default(),
+            Some(s) => {
+                s.get_ref()
+                    .validate()
+                    .map_err(|e| self.err(s.span(), format!("{who}: dial_rules: {e}")))?;
+                s.into_inner()
+            }
+        };
+
         Ok(AccountConfig {
             id,
             display_name,
@@ -329,6 +349,7 @@ impl Cx<'_> {
             register: a.register.unwrap_or(true),
             auto_answer: a.auto_answer.unwrap_or_default(),
             codecs,
+            dial_rules,
         })
     }
 
