@@ -112,6 +112,9 @@ impl From<EngineError> for ApiError {
             EngineError::UnknownCall(_) => (StatusCode::NOT_FOUND, "unknown_call"),
             EngineError::WrongState { .. } => (StatusCode::CONFLICT, "wrong_state"),
             EngineError::NoAccount(_) => (StatusCode::SERVICE_UNAVAILABLE, "no_registered_account"),
+            EngineError::DialNotConfirmed { .. } | EngineError::DialRefused { .. } => {
+                (StatusCode::FORBIDDEN, "dial_declined")
+            }
             EngineError::Stopped => (StatusCode::SERVICE_UNAVAILABLE, "stopped"),
             EngineError::Unsupported(_) => (StatusCode::NOT_IMPLEMENTED, "unsupported"),
             _ => {
@@ -125,7 +128,7 @@ impl From<EngineError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        if let StoreError::BadOrigin(_) = error {
+        if let StoreError::InvalidOrigin { .. } = error {
             return Self::bad_request(error.to_string());
         }
         warn!(%error, "store error answering a bridge request");

@@ -1,7 +1,7 @@
 //! The one place the bridge asks the engine to dial.
 
 use dialtone_api::{CommandResult, DialSource};
-use dialtone_engine::{EngineError, Phone};
+use dialtone_engine::{DialRequest, EngineError, Phone};
 
 /// A dial request as the bridge makes it.
 pub(crate) struct Dial {
@@ -12,14 +12,14 @@ pub(crate) struct Dial {
     pub trusted: bool,
 }
 
-/// TODO(integration): `phone.request_dial(DialRequest { to, account_id, source, trusted })`
-/// once it is on main; until then every bridge dial goes straight to `call.dial`.
+/// Dials through the engine's confirmation gate: an untrusted source waits for the person.
 pub(crate) async fn dial(phone: &Phone, dial: Dial) -> Result<CommandResult, EngineError> {
-    let _ = (&dial.source, dial.trusted);
     phone
-        .execute(dialtone_api::Command::Dial {
+        .request_dial(DialRequest {
             to: dial.to,
             account_id: dial.account_id,
+            source: dial.source,
+            trusted: dial.trusted,
         })
         .await
 }

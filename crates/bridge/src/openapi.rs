@@ -22,6 +22,8 @@ use crate::routes;
         routes::mute_call,
         routes::unmute_call,
         routes::send_dtmf,
+        routes::get_history,
+        routes::get_history_csv,
         routes::events,
         routes::pair,
         routes::list_pairings,

@@ -90,7 +90,7 @@ pub async fn start(
     let (stop, stopped) = watch::channel(false);
     let state = Arc::new(AppState {
         phone,
-        store: Arc::new(store),
+        store,
         token,
         port,
         dial_bucket: Mutex::new(TokenBucket::per_minute(

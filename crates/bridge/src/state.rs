@@ -13,7 +13,7 @@ pub(crate) type Shared = Arc<AppState>;
 
 pub(crate) struct AppState {
     pub phone: Phone,
-    pub store: Arc<Store>,
+    pub store: Store,
     pub token: String,
     pub port: u16,
     pub config: BridgeConfig,

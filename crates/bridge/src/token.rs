@@ -40,8 +40,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn token_is_kept_and_regenerated() -> Result<(), BridgeError> {
-        let store = Store::default();
+    fn token_is_kept_and_regenerated() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(&dir.path().join("t.db"))?;
         let first = ensure_token(&store)?;
         assert_eq!(first.len(), 43);
         assert_eq!(ensure_token(&store)?, first);

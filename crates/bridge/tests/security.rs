@@ -288,10 +288,9 @@ async fn a_page_may_ask_to_pair_through_a_preflight() -> Result<()> {
     let (status, headers, body) =
         parts(h.page(EVIL, Method::POST, "/v1/pair").send().await?).await?;
     assert_eq!(status, 202);
-    assert_eq!(
-        body,
-        json!({"origin": EVIL, "state": "pending", "silentDial": false})
-    );
+    assert_eq!(body["origin"], EVIL);
+    assert_eq!(body["state"], "pending");
+    assert_eq!(body["silentDial"], false);
     assert_eq!(header(&headers, "access-control-allow-origin"), Some(EVIL));
     // Without the token, no pairing request.
     let response = h

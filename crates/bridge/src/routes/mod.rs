@@ -3,6 +3,7 @@
 mod calls;
 mod embed;
 mod events;
+mod history;
 mod meta;
 mod pairing;
 mod status;
@@ -10,6 +11,7 @@ mod status;
 pub(crate) use calls::*;
 pub(crate) use embed::*;
 pub(crate) use events::*;
+pub(crate) use history::*;
 pub(crate) use meta::*;
 pub(crate) use pairing::*;
 pub(crate) use status::*;
@@ -36,6 +38,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1/calls/{id}/mute", post(mute_call))
         .route("/v1/calls/{id}/unmute", post(unmute_call))
         .route("/v1/calls/{id}/dtmf", post(send_dtmf))
+        .route("/v1/history", get(get_history))
+        .route("/v1/history.csv", get(get_history_csv))
         .route("/v1/events", get(events))
         .route("/v1/pair", post(pair))
         .route("/v1/pairings", get(list_pairings))

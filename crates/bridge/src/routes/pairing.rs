@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::api_error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 use crate::state::{Caller, Shared};
-use crate::store_access::{self, Pairing, PairingState};
+use crate::store_access::{self, OriginEntry as Pairing, OriginState as PairingState};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
