@@ -4,16 +4,21 @@
 
 pub mod contract;
 pub mod raw;
+pub mod sip;
+pub mod ws;
 
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use dialtone_bridge::{ensure_token, start, Bridge, BridgeConfig, Store};
+use dialtone_api::{Envelope, Event};
+use dialtone_bridge::{ensure_token, start, Bridge, BridgeConfig};
 use dialtone_engine::config::Config;
 use dialtone_engine::Phone;
+use dialtone_store::Store;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
+use tokio::sync::broadcast;
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -32,6 +37,8 @@ pub struct Harness {
     pub token: String,
     pub port: u16,
     pub client: reqwest::Client,
+    /// The same database the bridge uses (tests record history into it).
+    pub store: Store,
     _dir: tempfile::TempDir,
 }
 
@@ -50,7 +57,7 @@ impl Harness {
         let token = ensure_token(&store)?;
         let phone_config = Config::parse(PHONE_CONFIG, None)?;
         let (phone, _events) = Phone::start(&phone_config).await?;
-        let bridge = start(phone.clone(), store, config).await?;
+        let bridge = start(phone.clone(), store.clone(), config).await?;
         let port = bridge.port();
         let client = reqwest::Client::builder()
             .no_proxy()
@@ -62,6 +69,7 @@ impl Harness {
             token,
             port,
             client,
+            store,
             _dir: dir,
         })
     }
@@ -147,4 +155,26 @@ pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v: &HeaderValue| v.to_str().ok())
+}
+
+/// Waits (bounded) for the first event that `pick` accepts.
+pub async fn wait_for<T>(
+    events: &mut broadcast::Receiver<Envelope>,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> Result<T> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let envelope = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .context("the event did not come in time")??;
+        if let Some(found) = pick(&envelope.event) {
+            return Ok(found);
+        }
+    }
+}
+
+/// A UDP port on 127.0.0.1 that nothing listens on (bound, then released).
+pub fn closed_udp_port() -> Result<u16> {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    Ok(socket.local_addr()?.port())
 }
