@@ -8,3 +8,6 @@ pub mod phone;
 pub mod rig;
 pub mod sipp;
 pub mod tone;
+pub mod webhook;
+pub mod http;
+pub mod page;

@@ -469,6 +469,17 @@ impl Dialtone {
     }
 }
 
+impl Dialtone {
+    /// Kills the process outright (SIGKILL): a crash, with no chance to clean up.
+    pub fn kill(&mut self) -> anyhow::Result<ExitStatus> {
+        let Some(mut child) = self.child.take() else {
+            bail!("already stopped")
+        };
+        child.kill()?;
+        Ok(child.wait()?)
+    }
+}
+
 impl Drop for Dialtone {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {

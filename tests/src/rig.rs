@@ -43,6 +43,8 @@ pub struct RigOptions {
     /// Extra TOML appended after `[audio]` and before `[[accounts]]` (e.g. a `[calls]`
     /// table).
     pub extra_tables: String,
+    /// Extra environment variables for Dialtone (webhook secrets).
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for RigOptions {
@@ -52,6 +54,7 @@ impl Default for RigOptions {
             auto_answer: "never".to_string(),
             tone_hz: 1000.0,
             extra_tables: String::new(),
+            env: Vec::new(),
         }
     }
 }
@@ -64,6 +67,7 @@ pub struct Rig {
     dir: TempDir,
     heard: PathBuf,
     config: String,
+    env: Vec<(String, String)>,
 }
 
 impl Rig {
@@ -86,12 +90,9 @@ impl Rig {
         let (rtp_min, rtp_max) = free_rtp_range(RTP_PORTS)?;
         let config = phone_config(&kamailio, free_port()?, rtp_min, rtp_max, &options);
         let password = password_for(PHONE_USER);
-        let mut phone = Dialtone::start_with_audio(
-            &config,
-            &[(PASSWORD_ENV, password.as_str())],
-            Some(&played),
-            Some(&heard),
-        )?;
+        let mut env = vec![(PASSWORD_ENV, password.as_str())];
+        env.extend(options.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let mut phone = Dialtone::start_with_audio(&config, &env, Some(&played), Some(&heard))?;
         phone
             .wait_registration(ACCOUNT_ID, RegistrationState::Registered, REGISTER_TIMEOUT)
             .with_context(|| format!("kamailio log:\n{}", kamailio.log_tail(30)))?;
@@ -101,6 +102,7 @@ impl Rig {
             dir,
             heard,
             config,
+            env: options.env.clone(),
         })
     }
 
@@ -154,6 +156,14 @@ impl Rig {
     /// The rig's temp dir (config, tones, recordings).
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The environment Dialtone needs to start with this rig's config (the password and the
+    /// options' extra variables).
+    pub fn phone_env(&self) -> Vec<(String, String)> {
+        let mut env = vec![(PASSWORD_ENV.to_owned(), password_for(PHONE_USER))];
+        env.extend(self.env.iter().cloned());
+        env
     }
 
     /// The config Dialtone was started with.

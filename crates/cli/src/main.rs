@@ -4,6 +4,7 @@ mod control;
 mod devices;
 mod logging;
 mod open;
+mod records;
 mod serve;
 
 use std::path::PathBuf;
@@ -74,6 +75,21 @@ enum Commands {
         #[arg(long, env = "DIALTONE_CONTROL")]
         control: Option<PathBuf>,
     },
+    /// Show the call history (JSON, newest first) or export it all as CSV.
+    History {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Every call as CSV (RFC 4180, UTC times).
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Webhooks: send a signed test delivery, or show the delivery log.
+    Webhook {
+        #[command(subcommand)]
+        action: WebhookAction,
+    },
     /// Act on a call of a running phone.
     Call {
         action: CallAction,
@@ -123,6 +139,23 @@ enum Commands {
     Devices,
     /// Store an account's password in the OS keyring (read from standard input).
     SetPassword { account: String },
+}
+
+#[derive(Subcommand)]
+enum WebhookAction {
+    /// POST a signed `webhook.test` event to the named `[[webhooks]]` endpoint once.
+    Test {
+        name: String,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// The latest delivery attempts with their HTTP status or error (JSON).
+    Log {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -217,6 +250,11 @@ fn main() -> ExitCode {
                 enabled: matches!(state, OnOff::On),
             },
         ),
+        Commands::History { config, limit, csv } => records::history(config, limit, csv),
+        Commands::Webhook { action } => match action {
+            WebhookAction::Test { name, config } => records::webhook_test(config, &name),
+            WebhookAction::Log { config, limit } => records::webhook_log(config, limit),
+        },
         Commands::Call {
             action,
             call_id,

@@ -8,7 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 use dialtone_api::Envelope;
 use dialtone_engine::config::{AudioBackendKind, Config};
-use dialtone_engine::{secrets, Phone};
+use dialtone_engine::secrets;
+use dialtone_service::Service;
 use tokio::sync::broadcast;
 use tracing::{info, warn};
 
@@ -95,9 +96,10 @@ async fn serve(
     print_events: bool,
     control: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    let (phone, events) = Phone::start(&config)
+    let (service, events) = Service::start(&config)
         .await
         .context("cannot start the phone")?;
+    let phone = service.phone().clone();
     info!(sip = %phone.sip_address(), accounts = config.accounts.len(), "dialtone running");
     let printer = print_events.then(|| tokio::spawn(print(events)));
     let socket = control::socket_path(control)?;
@@ -105,7 +107,7 @@ async fn serve(
 
     wait_for_signal().await?;
     info!("shutting down: unregistering");
-    phone.shutdown(UNREGISTER_WITHIN).await;
+    service.shutdown(UNREGISTER_WITHIN).await;
     server.abort();
     let _ = std::fs::remove_file(&socket);
     if let Some(printer) = printer {

@@ -50,6 +50,24 @@ pub fn password_for(account: &AccountConfig) -> Result<String, SecretError> {
     }
 }
 
+/// The signing secret of a `[[webhooks]]` entry: from `secret_env` when set, otherwise the
+/// keyring entry (service `dialtone`, user `webhook:<name>`).
+pub fn webhook_secret(webhook: &crate::config::WebhookConfig) -> Result<String, SecretError> {
+    let who = format!("webhook:{}", webhook.name);
+    match &webhook.secret {
+        crate::config::SecretSource::Env(var) => match std::env::var(var) {
+            Ok(p) if !p.is_empty() => Ok(p),
+            _ => Err(SecretError::EnvMissing {
+                account: who,
+                var: var.clone(),
+            }),
+        },
+        _ => entry(&who)?
+            .get_password()
+            .map_err(|e| keyring_error(&who, e)),
+    }
+}
+
 /// Stores `password` in the OS keyring for `account_id` (replacing any previous one).
 pub fn store_password(account_id: &str, password: &str) -> Result<(), SecretError> {
     entry(account_id)?

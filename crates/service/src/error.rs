@@ -13,6 +13,18 @@ pub enum ServiceError {
         #[source]
         source: dialtone_store::StoreError,
     },
+    #[error("webhook `{name}`: {source}")]
+    WebhookSecret {
+        name: String,
+        #[source]
+        source: dialtone_engine::secrets::SecretError,
+    },
+    #[error("webhook `{name}`: {source}")]
+    Webhook {
+        name: String,
+        #[source]
+        source: dialtone_webhooks::WebhookError,
+    },
     #[error(transparent)]
     Engine(#[from] dialtone_engine::EngineError),
 }

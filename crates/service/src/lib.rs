@@ -5,7 +5,9 @@
 
 mod error;
 mod recorder;
+mod screen_pop;
 mod service;
+pub mod webhooks;
 
 pub use error::ServiceError;
 pub use service::Service;

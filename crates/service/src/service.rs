@@ -8,20 +8,29 @@ use dialtone_engine::Phone;
 use dialtone_store::Store;
 use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::error::ServiceError;
-use crate::recorder;
+use crate::{recorder, screen_pop, webhooks};
 
 /// How long the recorder may take to write what is queued at shutdown.
 const RECORDER_DRAIN: Duration = Duration::from_secs(5);
+
+/// How long a task watching the shutdown token may take to stop.
+const TASK_STOP: Duration = Duration::from_millis(500);
 
 /// A running phone with everything around it.
 pub struct Service {
     phone: Phone,
     store: Store,
     recorder: (oneshot::Sender<()>, JoinHandle<()>),
+    /// Stops the webhook feeder and dispatcher (the feeder queues what is pending first).
+    shutdown: CancellationToken,
+    /// Tasks that stop by themselves when `shutdown` is cancelled.
     tasks: Vec<JoinHandle<()>>,
+    /// Tasks stopped outright (pruning, screen pop).
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Service {
@@ -37,16 +46,41 @@ impl Service {
             stop_recorder,
             tokio::spawn(recorder::run(store.clone(), phone.subscribe(), stop)),
         );
-        let tasks = vec![tokio::spawn(recorder::prune(
+        let shutdown = CancellationToken::new();
+        let mut tasks = Vec::new();
+        let mut background = vec![tokio::spawn(recorder::prune(
             store.clone(),
             config.history.retention_days,
         ))];
+        if !config.webhooks.is_empty() {
+            match webhooks::start(
+                &store,
+                &config.webhooks,
+                phone.subscribe(),
+                shutdown.clone(),
+            ) {
+                Ok(t) => tasks.extend(t),
+                Err(e) => {
+                    phone.shutdown(Duration::from_secs(2)).await;
+                    return Err(e);
+                }
+            }
+            info!(endpoints = config.webhooks.len(), "webhooks");
+        }
+        if let Some(pop) = &config.screen_pop {
+            background.push(tokio::spawn(screen_pop::run(
+                pop.clone(),
+                phone.subscribe(),
+            )));
+        }
         Ok((
             Service {
                 phone,
                 store,
                 recorder,
+                shutdown,
                 tasks,
+                background,
             },
             events,
         ))
@@ -72,8 +106,17 @@ impl Service {
         {
             warn!("the history recorder did not finish in time");
         }
-        for task in self.tasks {
+        self.shutdown.cancel();
+        // The webhook feeder queues what is pending and stops; the dispatcher stops between
+        // attempts (an attempt cut short is sent again at the next start).
+        for task in self.background {
             task.abort();
+        }
+        for task in self.tasks {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(TASK_STOP, task).await.is_err() {
+                abort.abort();
+            }
         }
     }
 }

@@ -1,0 +1,166 @@
+//! Webhooks: the store's durable outbox behind `dialtone-webhooks`' [`Outbox`] trait, and the
+//! dispatcher started from the `[[webhooks]]` config.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use dialtone_api::Envelope;
+use dialtone_engine::config::WebhookConfig;
+use dialtone_engine::secrets;
+use dialtone_store::Store;
+use dialtone_webhooks::{
+    Delivery, Dispatcher, NextStep, Outbox, OutboxError, RetryPolicy, WebhookEndpoint, WebhookEvent,
+};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
+use crate::error::ServiceError;
+
+/// The store's outbox tables as the dispatcher's [`Outbox`].
+pub(crate) struct StoreOutbox(pub Store);
+
+fn store_error(e: dialtone_store::StoreError) -> OutboxError {
+    match e {
+        dialtone_store::StoreError::UnknownDelivery { id } => OutboxError::NotFound(id),
+        other => OutboxError::Store(Box::new(other)),
+    }
+}
+
+impl Outbox for StoreOutbox {
+    fn enqueue(
+        &self,
+        endpoint: &str,
+        event: &str,
+        timestamp: DateTime<Utc>,
+        body: &str,
+    ) -> Result<i64, OutboxError> {
+        self.0
+            .enqueue_delivery(endpoint, event, timestamp, body)
+            .map_err(store_error)
+    }
+
+    fn due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Delivery>, OutboxError> {
+        let rows = self.0.due_deliveries(now, limit).map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|d| Delivery {
+                id: d.id,
+                endpoint: d.endpoint,
+                event: d.event,
+                timestamp: d.timestamp,
+                body: d.body,
+                attempts: d.attempts,
+            })
+            .collect())
+    }
+
+    fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, OutboxError> {
+        self.0.next_due_at().map_err(store_error)
+    }
+
+    fn record_attempt(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        status: Option<u16>,
+        error: Option<&str>,
+        next: NextStep,
+    ) -> Result<(), OutboxError> {
+        let next = match next {
+            NextStep::Delivered => dialtone_store::NextStep::Delivered,
+            NextStep::RetryAt(t) => dialtone_store::NextStep::RetryAt(t),
+            _ => dialtone_store::NextStep::GiveUp,
+        };
+        self.0
+            .record_attempt(id, at, status, error, next)
+            .map_err(store_error)
+    }
+}
+
+/// The endpoints of the config, with their secrets (env or keyring).
+pub fn endpoints(configs: &[WebhookConfig]) -> Result<Vec<WebhookEndpoint>, ServiceError> {
+    configs.iter().map(endpoint).collect()
+}
+
+/// One `[[webhooks]]` entry as an endpoint, with its secret.
+pub fn endpoint(config: &WebhookConfig) -> Result<WebhookEndpoint, ServiceError> {
+    let secret = secrets::webhook_secret(config).map_err(|source| ServiceError::WebhookSecret {
+        name: config.name.clone(),
+        source,
+    })?;
+    let events = config
+        .events
+        .iter()
+        .map(|e| e.parse::<WebhookEvent>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| ServiceError::Webhook {
+            name: config.name.clone(),
+            source,
+        })?;
+    WebhookEndpoint::new(
+        config.name.clone(),
+        &config.url,
+        events,
+        secret,
+        Duration::from_secs(config.timeout),
+    )
+    .map_err(|source| ServiceError::Webhook {
+        name: config.name.clone(),
+        source,
+    })
+}
+
+/// Starts delivering: a dispatcher over the store's outbox and a task that enqueues every
+/// matching event. Deliveries pending from an earlier run go out too.
+pub(crate) fn start(
+    store: &Store,
+    configs: &[WebhookConfig],
+    events: broadcast::Receiver<Envelope>,
+    shutdown: CancellationToken,
+) -> Result<Vec<tokio::task::JoinHandle<()>>, ServiceError> {
+    let endpoints = endpoints(configs)?;
+    let max_attempts = configs.iter().map(|c| c.max_attempts).max().unwrap_or(8);
+    let policy = RetryPolicy {
+        max_attempts,
+        ..RetryPolicy::default()
+    };
+    let outbox: Arc<dyn Outbox> = Arc::new(StoreOutbox(store.clone()));
+    let dispatcher =
+        Dispatcher::new(outbox, endpoints, policy).map_err(|source| ServiceError::Webhook {
+            name: "*".into(),
+            source,
+        })?;
+    let runner = tokio::spawn(dispatcher.clone().run(shutdown.clone()));
+    let feeder = tokio::spawn(feed(dispatcher, events, shutdown));
+    Ok(vec![runner, feeder])
+}
+
+async fn feed(
+    dispatcher: Dispatcher,
+    mut events: broadcast::Receiver<Envelope>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            received = events.recv() => match received {
+                Ok(env) => {
+                    if let Err(e) = dispatcher.enqueue(&env) {
+                        warn!(event = env.event.name(), error = %e, "cannot queue webhook");
+                    }
+                }
+                Err(RecvError::Lagged(n)) => warn!(missed = n, "webhook feeder fell behind; some events are not delivered"),
+                Err(RecvError::Closed) => return,
+            },
+            _ = shutdown.cancelled() => {
+                while let Ok(env) = events.try_recv() {
+                    if let Err(e) = dispatcher.enqueue(&env) {
+                        warn!(event = env.event.name(), error = %e, "cannot queue webhook");
+                    }
+                }
+                return;
+            }
+        }
+    }
+}
