@@ -8,6 +8,7 @@ pub type CallId = String;
 
 /// Which way a call goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Outgoing,
@@ -16,6 +17,7 @@ pub enum Direction {
 
 /// The other end of a call.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Party {
     /// The SIP URI, `sip:1002@pbx.example.com`.
@@ -27,6 +29,7 @@ pub struct Party {
 
 /// Where a call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CallState {
@@ -45,6 +48,7 @@ pub enum CallState {
 
 /// Why a call ended, in the words CRMs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EndCause {
@@ -66,6 +70,7 @@ pub enum EndCause {
 
 /// Who put a call on hold or took it off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HoldBy {
     Local,
@@ -74,6 +79,7 @@ pub enum HoldBy {
 
 /// How a DTMF digit travelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DtmfMethod {
     /// RFC 4733 telephone-event packets in the RTP stream.
@@ -84,6 +90,7 @@ pub enum DtmfMethod {
 
 /// A call as the world sees it (`GET /v1/calls`, `dialtone status`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallInfo {
     pub call_id: CallId,
@@ -101,6 +108,7 @@ pub struct CallInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallIncoming {
     pub call_id: CallId,
@@ -113,6 +121,7 @@ pub struct CallIncoming {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallDialing {
     pub call_id: CallId,
@@ -121,6 +130,7 @@ pub struct CallDialing {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallRinging {
     pub call_id: CallId,
@@ -129,6 +139,7 @@ pub struct CallRinging {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallAnswered {
     pub call_id: CallId,
@@ -136,6 +147,7 @@ pub struct CallAnswered {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallHold {
     pub call_id: CallId,
@@ -143,6 +155,7 @@ pub struct CallHold {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallMuted {
     pub call_id: CallId,
@@ -150,6 +163,7 @@ pub struct CallMuted {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallDtmf {
     pub call_id: CallId,
@@ -159,6 +173,7 @@ pub struct CallDtmf {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DtmfDirection {
     Sent,
@@ -166,6 +181,7 @@ pub enum DtmfDirection {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallEnded {
     pub call_id: CallId,
@@ -181,6 +197,7 @@ pub struct CallEnded {
 
 /// Media quality, every few seconds while a call is up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallStats {
     pub call_id: CallId,
@@ -201,6 +218,7 @@ pub struct CallStats {
 
 /// Which audio device an event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     Input,
@@ -209,6 +227,7 @@ pub enum DeviceKind {
 
 /// An audio device went away (or came back) and the phone switched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AudioDeviceChanged {
     pub kind: DeviceKind,

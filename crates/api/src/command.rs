@@ -62,6 +62,7 @@ pub enum Command {
 
 /// What a command gives back besides success: the new call's id for `call.dial`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CommandResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
