@@ -95,7 +95,14 @@ pub(crate) async fn guard(
         return next.run(request).await;
     }
 
-    let refusal = if !authorized(&state.token, &path, request.headers()) {
+    // The token as stored now, so `dialtone token --regenerate` takes effect at once.
+    let expected = state
+        .store
+        .setting(token::TOKEN_SETTING)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| state.token.clone());
+    let refusal = if !authorized(&expected, &path, request.headers()) {
         Some(ApiError::unauthorized())
     } else if origin.is_some() && (path == PAIRING_ADMIN || path.starts_with("/v1/pairings/")) {
         Some(ApiError::forbidden(

@@ -85,6 +85,19 @@ enum Commands {
         #[arg(long)]
         csv: bool,
     },
+    /// Print the localhost bridge's bearer token (or make a new one).
+    Token {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Replace the token; tools and CRMs using the old one are refused from then on.
+        #[arg(long)]
+        regenerate: bool,
+    },
+    /// Web origins allowed to use the bridge: list, approve a pending one, revoke.
+    Pair {
+        #[command(subcommand)]
+        action: PairAction,
+    },
     /// Webhooks: send a signed test delivery, or show the delivery log.
     Webhook {
         #[command(subcommand)]
@@ -139,6 +152,28 @@ enum Commands {
     Devices,
     /// Store an account's password in the OS keyring (read from standard input).
     SetPassword { account: String },
+}
+
+#[derive(Subcommand)]
+enum PairAction {
+    List {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Approve an origin (`https://crm.example.com`), pending or not.
+    Approve {
+        origin: String,
+        /// Its dial requests go through without asking the person first.
+        #[arg(long)]
+        silent_dial: bool,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    Revoke {
+        origin: String,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -251,6 +286,16 @@ fn main() -> ExitCode {
             },
         ),
         Commands::History { config, limit, csv } => records::history(config, limit, csv),
+        Commands::Token { config, regenerate } => records::token(config, regenerate),
+        Commands::Pair { action } => match action {
+            PairAction::List { config } => records::pair_list(config),
+            PairAction::Approve {
+                origin,
+                silent_dial,
+                config,
+            } => records::pair_approve(config, &origin, silent_dial),
+            PairAction::Revoke { origin, config } => records::pair_revoke(config, &origin),
+        },
         Commands::Webhook { action } => match action {
             WebhookAction::Test { name, config } => records::webhook_test(config, &name),
             WebhookAction::Log { config, limit } => records::webhook_log(config, limit),

@@ -1,5 +1,5 @@
-//! Commands that read the phone's database beside it: `dialtone history` and
-//! `dialtone webhook test|log`.
+//! Commands that use the phone's database beside it: `dialtone history`, `token`, `pair`
+//! and `webhook test|log`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,4 +74,69 @@ pub fn webhook_log(config: Option<PathBuf>, limit: u32) -> anyhow::Result<ExitCo
         serde_json::to_string_pretty(&store.delivery_log(limit)?)?
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `dialtone token`: the bridge's bearer token (created if the phone never ran), or a new one.
+pub fn token(config: Option<PathBuf>, regenerate: bool) -> anyhow::Result<ExitCode> {
+    let store = open_store(&load(config)?)?;
+    let token = if regenerate {
+        dialtone_bridge::regenerate_token(&store)?
+    } else {
+        dialtone_bridge::ensure_token(&store)?
+    };
+    println!("{token}");
+    if regenerate {
+        eprintln!("the old token no longer works; update the CRMs and tools that used it");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dialtone pair list`: the web origins that asked to pair or are approved.
+pub fn pair_list(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let store = open_store(&load(config)?)?;
+    let origins = store.origins()?;
+    if origins.is_empty() {
+        println!("no paired or pending origins");
+    }
+    for o in origins {
+        let state = match o.state {
+            dialtone_store::OriginState::Approved if o.silent_dial => "approved, silent dialling",
+            dialtone_store::OriginState::Approved => "approved",
+            _ => "pending (approve with `dialtone pair approve <origin>`)",
+        };
+        println!("{:<40} {state}", o.origin);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dialtone pair approve <origin>`: lets a web origin use the bridge (and, with
+/// `--silent-dial`, dial without a confirmation).
+pub fn pair_approve(
+    config: Option<PathBuf>,
+    origin: &str,
+    silent_dial: bool,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(&load(config)?)?;
+    let normal = dialtone_store::normalize_origin(origin)?;
+    store.approve_origin(&normal, silent_dial)?;
+    println!(
+        "{normal}: approved{}",
+        if silent_dial {
+            ", may dial without confirmation"
+        } else {
+            "; its dial requests are confirmed first"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn pair_revoke(config: Option<PathBuf>, origin: &str) -> anyhow::Result<ExitCode> {
+    let store = open_store(&load(config)?)?;
+    let normal = dialtone_store::normalize_origin(origin)?;
+    if store.revoke_origin(&normal)? {
+        println!("{normal}: revoked");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        bail!("{normal} was not paired")
+    }
 }

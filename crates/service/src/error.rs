@@ -26,5 +26,7 @@ pub enum ServiceError {
         source: dialtone_webhooks::WebhookError,
     },
     #[error(transparent)]
+    Bridge(#[from] dialtone_bridge::BridgeError),
+    #[error(transparent)]
     Engine(#[from] dialtone_engine::EngineError),
 }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use dialtone_api::Envelope;
+use dialtone_bridge::{Bridge, BridgeConfig};
 use dialtone_engine::config::Config;
 use dialtone_engine::Phone;
 use dialtone_store::Store;
@@ -31,6 +32,7 @@ pub struct Service {
     tasks: Vec<JoinHandle<()>>,
     /// Tasks stopped outright (pruning, screen pop).
     background: Vec<JoinHandle<()>>,
+    bridge: Option<Bridge>,
 }
 
 impl Service {
@@ -67,6 +69,29 @@ impl Service {
             }
             info!(endpoints = config.webhooks.len(), "webhooks");
         }
+        let bridge = if config.bridge.enabled {
+            let settings = BridgeConfig {
+                port: config.bridge.port,
+                rate_limit_per_minute: config.bridge.rate_limit_per_minute,
+                max_body_bytes: config.bridge.max_body_bytes,
+            };
+            match dialtone_bridge::start(phone.clone(), store.clone(), settings).await {
+                Ok(b) => {
+                    info!(
+                        port = b.port(),
+                        "localhost bridge (token: `dialtone token`)"
+                    );
+                    Some(b)
+                }
+                Err(e) => {
+                    shutdown.cancel();
+                    phone.shutdown(Duration::from_secs(2)).await;
+                    return Err(e.into());
+                }
+            }
+        } else {
+            None
+        };
         if let Some(pop) = &config.screen_pop {
             background.push(tokio::spawn(screen_pop::run(
                 pop.clone(),
@@ -81,6 +106,7 @@ impl Service {
                 shutdown,
                 tasks,
                 background,
+                bridge,
             },
             events,
         ))
@@ -94,8 +120,17 @@ impl Service {
         &self.store
     }
 
+    /// The localhost bridge's port, when it runs.
+    pub fn bridge_port(&self) -> Option<u16> {
+        self.bridge.as_ref().map(Bridge::port)
+    }
+
     /// Ends the calls, unregisters (waiting at most `within`) and stops the tasks.
     pub async fn shutdown(self, within: Duration) {
+        // No new requests while the calls end: the bridge closes first (and its sockets).
+        if let Some(bridge) = self.bridge {
+            bridge.shutdown().await;
+        }
         self.phone.shutdown(within).await;
         // The recorder writes the call.ended rows already queued, then stops.
         let (stop, recorder) = self.recorder;
