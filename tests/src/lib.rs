@@ -3,6 +3,7 @@
 //! analysis, and a call rig putting them together.
 
 pub mod baresip;
+pub mod bridge;
 pub mod http;
 pub mod kamailio;
 pub mod page;
