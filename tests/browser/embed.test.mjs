@@ -25,12 +25,13 @@ const OTHER_URL = env('OTHER_URL');
 const SHOTS = env('SHOTS');
 const WAIT = 20_000;
 
-const browser = await chromium.launch({
+// A fresh profile every run (playwright wants it as launchPersistentContext's argument).
+const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'dialtone-chromium-')), {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
   args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    `--user-data-dir=${mkdtempSync(join(tmpdir(), 'dialtone-chromium-'))}`,
   ],
 });
 after(() => browser.close());
