@@ -58,7 +58,7 @@ fn a_call_is_in_the_history_and_its_webhooks_are_signed_and_retried() -> Result<
         hooks.url("/hooks/dialtone")
     );
     let mut rig = history_rig(extra, vec![("DT_HOOK_SECRET".into(), SECRET.into())])?;
-    let mut peer = rig.peer(PEER, 440.0, PCMU, true)?;
+    let peer = rig.peer(PEER, 440.0, PCMU, true)?;
     let id = rig.phone.dial(PEER)?;
     rig.phone
         .wait_answered(&id, WAIT)

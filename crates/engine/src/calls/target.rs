@@ -53,7 +53,7 @@ pub fn parse(input: &str, domain: &str, plan: &DialPlan) -> Result<DialTarget, S
     if lower.starts_with("sip:") || lower.starts_with("sips:") {
         return uri(input);
     }
-    let is_link = lower.starts_with("tel:") || lower.starts_with("callto:");
+    let is_link = lower.starts_with("tel:") || lower.starts_with("callto:") || has_scheme(input);
     if is_link || looks_like_number(input) {
         return match dialtone_links::parse_link(input).map_err(|e| e.to_string())? {
             Link::Sip { uri: u } => uri(&u),
@@ -65,6 +65,19 @@ pub fn parse(input: &str, domain: &str, plan: &DialPlan) -> Result<DialTarget, S
     Ok(DialTarget {
         uri: format!("sip:{user}@{domain}"),
         number: None,
+    })
+}
+
+/// `scheme:` before any `@` (`javascript:…`, `mailto:…`): a link, for `dialtone-links` to
+/// accept or refuse by its scheme.
+fn has_scheme(input: &str) -> bool {
+    let head = input.split('@').next().unwrap_or(input);
+    head.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
     })
 }
 
@@ -250,7 +263,8 @@ mod tests {
             .contains("no valid host"));
         assert!(plain("1\r\nVia: x", "h").unwrap_err().contains("control"));
         assert!(plain(&"1".repeat(300), "h").unwrap_err().contains("longer"));
-        assert!(plain("javascript:alert(1)", "h").is_err());
+        let js = plain("javascript:alert(1)", "h").unwrap_err();
+        assert!(js.contains("javascript"), "{js}");
         assert!(plain("tel:", "h").is_err());
         assert!(
             parse("+999 1234567", "h", &german("")).is_err(),
