@@ -442,3 +442,38 @@ fn a_web_page_dial_waits_for_the_persons_confirmation() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn without_a_registered_account_click_to_dial_is_503() -> Result<()> {
+    use dialtone_api::RegistrationState;
+    use dialtone_e2e::kamailio::{free_port, Kamailio};
+    use dialtone_e2e::phone::Dialtone;
+
+    let kamailio = Kamailio::start()?;
+    let port = free_port()?;
+    let config = format!(
+        "[sip]\nlisten = \"127.0.0.1\"\nport = 0\n[audio]\nbackend = \"null\"\n[bridge]\nport = {port}\n\
+         [[accounts]]\nid = \"work\"\nuser = \"1001\"\ndomain = \"127.0.0.1:{}\"\npassword_env = \"DT_WRONG\"\n",
+        kamailio.udp_port()
+    );
+    let mut phone = Dialtone::start(&config, &[("DT_WRONG", "not-the-password")])?;
+    phone.wait_registration("work", RegistrationState::AuthFailed, WAIT)?;
+    let out = std::process::Command::new(dialtone_e2e::phone::binary()?)
+        .args(["token", "--config"])
+        .arg(phone.dir().join("config.toml"))
+        .output()?;
+    let token = String::from_utf8(out.stdout)?.trim().to_owned();
+    let r = dialtone_e2e::http::call(
+        port,
+        &token,
+        "POST",
+        "/v1/calls",
+        Some(&json!({"to": PEER})),
+    )?;
+    ensure!(
+        r.status == 503 && r.error_code() == "no_registered_account",
+        "{}",
+        r.text()
+    );
+    Ok(())
+}
