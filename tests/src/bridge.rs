@@ -13,7 +13,6 @@ use tungstenite::{Message, WebSocket};
 
 use crate::http::{self, Response};
 use crate::kamailio::free_port;
-use crate::phone::binary;
 use crate::rig::{Rig, RigOptions};
 
 pub struct BridgeRig {
@@ -54,6 +53,31 @@ impl BridgeRig {
         dialtone(&self.rig, args)
     }
 
+    /// `POST /v1/calls {to}` from the web page `origin`, in a thread (it waits while the
+    /// dial is confirmed).
+    pub fn page_dial(
+        &self,
+        origin: &'static str,
+        to: &str,
+    ) -> std::thread::JoinHandle<Result<Response>> {
+        let (port, host, auth) = (self.port, self.host(), format!("Bearer {}", self.token));
+        let body = serde_json::json!({ "to": to }).to_string();
+        std::thread::spawn(move || {
+            http::send(
+                port,
+                "POST",
+                "/v1/calls",
+                &[
+                    ("Host", &host),
+                    ("Authorization", &auth),
+                    ("Origin", origin),
+                    ("Content-Type", "application/json"),
+                ],
+                Some(body.as_bytes()),
+            )
+        })
+    }
+
     /// Opens `/v1/events` with the token as a subprotocol (as a browser must).
     pub fn events(&self) -> Result<Events> {
         let mut request =
@@ -71,24 +95,9 @@ impl BridgeRig {
     }
 }
 
-/// The phone's config file of a rig.
-pub fn config_path(rig: &Rig) -> String {
-    rig.phone.dir().join("config.toml").display().to_string()
-}
-
 /// `dialtone <args> --config <the rig phone's config>`, which must succeed.
 pub fn dialtone(rig: &Rig, args: &[&str]) -> Result<String> {
-    let out = std::process::Command::new(binary()?)
-        .args(args)
-        .arg("--config")
-        .arg(config_path(rig))
-        .output()?;
-    ensure!(
-        out.status.success(),
-        "dialtone {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8(out.stdout)?)
+    rig.phone.tool(args)
 }
 
 pub struct Events {

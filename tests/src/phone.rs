@@ -151,6 +151,23 @@ impl Dialtone {
         })
     }
 
+    /// `dialtone <args> --config <this phone's config>`: a tool working beside the running
+    /// phone (history, token, pair, webhook). Fails unless it succeeds; gives its stdout.
+    pub fn tool(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = Command::new(binary()?)
+            .args(args)
+            .arg("--config")
+            .arg(self.dir.path().join("config.toml"))
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "dialtone {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+
     /// The phone's own folder (config, control socket, history database).
     pub fn dir(&self) -> &Path {
         self.dir.path()

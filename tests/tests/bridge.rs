@@ -368,22 +368,7 @@ fn a_web_page_dial_waits_for_the_persons_confirmation() -> Result<()> {
     let mut peer = b.rig.peer(PEER, 440.0, PCMU, true)?;
     b.cli(&["pair", "approve", CRM])?;
     let mut events = b.events()?;
-    let (port, host, auth) = (b.port, b.host(), format!("Bearer {}", b.token));
-    let body = serde_json::to_vec(&json!({"to": PEER}))?;
-    let dial = std::thread::spawn(move || {
-        send(
-            port,
-            "POST",
-            "/v1/calls",
-            &[
-                ("Host", &host),
-                ("Authorization", &auth),
-                ("Origin", CRM),
-                ("Content-Type", "application/json"),
-            ],
-            Some(&body),
-        )
-    });
+    let dial = b.page_dial(CRM, PEER);
     let (asked, _) = events.until("dial.confirm_requested", None, WAIT)?;
     ensure!(asked["data"]["source"]["origin"] == CRM, "{asked}");
     ensure!(
@@ -406,22 +391,7 @@ fn a_web_page_dial_waits_for_the_persons_confirmation() -> Result<()> {
     peer.wait_call_established(WAIT)?;
 
     // Declined: 403 dial_declined and no call.
-    let (port, host, auth) = (b.port, b.host(), format!("Bearer {}", b.token));
-    let body = serde_json::to_vec(&json!({"to": "1004"}))?;
-    let dial = std::thread::spawn(move || {
-        send(
-            port,
-            "POST",
-            "/v1/calls",
-            &[
-                ("Host", &host),
-                ("Authorization", &auth),
-                ("Origin", CRM),
-                ("Content-Type", "application/json"),
-            ],
-            Some(&body),
-        )
-    });
+    let dial = b.page_dial(CRM, "1004");
     let (asked, _) = events.until("dial.confirm_requested", None, WAIT)?;
     let request_id = asked["data"]["requestId"]
         .as_str()

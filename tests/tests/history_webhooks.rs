@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{ensure, Context, Result};
 use dialtone_api::{Command, EndCause};
 use dialtone_e2e::baresip::PCMU;
-use dialtone_e2e::phone::{binary, Dialtone};
+use dialtone_e2e::phone::Dialtone;
 use dialtone_e2e::rig::{Rig, RigOptions};
 use dialtone_e2e::webhook::WebhookReceiver;
 use serde_json::Value;
@@ -27,27 +27,8 @@ fn history_rig(extra: String, env: Vec<(String, String)>) -> Result<Rig> {
     })
 }
 
-/// `dialtone <args> --config <the phone's config>`: a tool reading the phone's database.
-fn tool(phone: &Dialtone, args: &[&str]) -> Result<String> {
-    let out = std::process::Command::new(binary()?)
-        .args(args)
-        .arg("--config")
-        .arg(config_path(phone))
-        .output()?;
-    ensure!(
-        out.status.success(),
-        "dialtone {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8(out.stdout)?)
-}
-
 fn history_json(phone: &Dialtone) -> Result<Value> {
-    Ok(serde_json::from_str(&tool(phone, &["history"])?)?)
-}
-
-fn config_path(phone: &Dialtone) -> String {
-    phone.dir().join("config.toml").display().to_string()
+    Ok(serde_json::from_str(&phone.tool(&["history"])?)?)
 }
 
 #[test]
@@ -98,7 +79,7 @@ fn a_call_is_in_the_history_and_its_webhooks_are_signed_and_retried() -> Result<
     );
     println!("history row: {row}");
 
-    let csv = tool(&rig.phone, &["history", "--csv"])?;
+    let csv = rig.phone.tool(&["history", "--csv"])?;
     let mut lines = csv.split("\r\n");
     let header = lines.next().unwrap_or_default();
     ensure!(header.starts_with("callId,"), "{csv}");
@@ -167,7 +148,7 @@ fn a_call_is_in_the_history_and_its_webhooks_are_signed_and_retried() -> Result<
     ensure!(body["data"]["cause"] == "completed", "{body}");
 
     // The delivery log has the 500 and the 200.
-    let log: Value = serde_json::from_str(&tool(&rig.phone, &["webhook", "log"])?)?;
+    let log: Value = serde_json::from_str(&rig.phone.tool(&["webhook", "log"])?)?;
     let statuses: Vec<u64> = log
         .as_array()
         .map(|a| a.iter().filter_map(|e| e["status"].as_u64()).collect())
