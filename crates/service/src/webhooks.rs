@@ -106,6 +106,7 @@ pub fn endpoint(config: &WebhookConfig) -> Result<WebhookEndpoint, ServiceError>
         secret,
         Duration::from_secs(config.timeout),
     )
+    .map(|e| e.with_max_attempts(config.max_attempts))
     .map_err(|source| ServiceError::Webhook {
         name: config.name.clone(),
         source,
@@ -121,11 +122,8 @@ pub(crate) fn start(
     shutdown: CancellationToken,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, ServiceError> {
     let endpoints = endpoints(configs)?;
-    let max_attempts = configs.iter().map(|c| c.max_attempts).max().unwrap_or(8);
-    let policy = RetryPolicy {
-        max_attempts,
-        ..RetryPolicy::default()
-    };
+    // Each endpoint carries its own max_attempts; the policy gives the backoff.
+    let policy = RetryPolicy::default();
     let outbox: Arc<dyn Outbox> = Arc::new(StoreOutbox(store.clone()));
     let dispatcher =
         Dispatcher::new(outbox, endpoints, policy).map_err(|source| ServiceError::Webhook {

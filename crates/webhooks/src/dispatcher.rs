@@ -246,7 +246,13 @@ impl Dispatcher {
             }
             Err(e) => (None, Some(describe(&e)), classify(None, None)),
         };
-        let next = self.inner.policy.next_step(attempt, verdict, Utc::now());
+        let policy = RetryPolicy {
+            max_attempts: endpoint
+                .max_attempts
+                .map_or(self.inner.policy.max_attempts, |m| m.max(1)),
+            ..self.inner.policy
+        };
+        let next = policy.next_step(attempt, verdict, Utc::now());
         let name = &endpoint.name;
         let event = &delivery.event;
         let reason = error.as_deref().unwrap_or("");

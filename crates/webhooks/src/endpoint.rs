@@ -24,6 +24,9 @@ pub struct WebhookEndpoint {
     pub secret: String,
     /// The limit for one attempt (connect, send, response headers and body).
     pub timeout: Duration,
+    /// Attempts before a delivery to this endpoint is given up; `None`: the dispatcher's
+    /// [`RetryPolicy`](crate::RetryPolicy) `max_attempts`.
+    pub max_attempts: Option<u32>,
 }
 
 impl WebhookEndpoint {
@@ -46,9 +49,18 @@ impl WebhookEndpoint {
             events,
             secret: secret.into(),
             timeout,
+            max_attempts: None,
         };
         endpoint.validate()?;
         Ok(endpoint)
+    }
+
+    /// The same endpoint with its own attempt limit.
+    pub fn with_max_attempts(self, max_attempts: u32) -> Self {
+        Self {
+            max_attempts: Some(max_attempts),
+            ..self
+        }
     }
 
     /// Checks what the fields' types cannot: a name, an http(s) URL with a host, a timeout.
@@ -93,6 +105,7 @@ impl fmt::Debug for WebhookEndpoint {
             .field("events", &self.events)
             .field("secret", &"<redacted>")
             .field("timeout", &self.timeout)
+            .field("max_attempts", &self.max_attempts)
             .finish()
     }
 }

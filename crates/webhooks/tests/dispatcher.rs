@@ -138,6 +138,21 @@ async fn a_500_is_retried_and_the_second_attempt_delivers() -> Result<()> {
 }
 
 #[tokio::test]
+async fn an_endpoint_s_own_attempt_limit_overrides_the_policy() -> Result<()> {
+    let receiver = Receiver::start(SECRET, vec![Reply::status(500), Reply::status(500)]).await?;
+    let outbox = Arc::new(MemoryOutbox::new());
+    let limited = endpoint("crm", &receiver.url, SECRET, vec![])?.with_max_attempts(2);
+    let dispatcher = Dispatcher::new(outbox.clone(), vec![limited], quick(10))?;
+    let running = Running::start(&dispatcher);
+    dispatcher.enqueue(&ringing("c-1"))?;
+
+    let row = wait_state(&outbox, 1, MemoryState::GaveUp).await?;
+    assert_eq!(row.delivery.attempts, 2, "the policy alone would allow 5");
+    assert_eq!(statuses(&row), [Some(500), Some(500)]);
+    running.stop().await
+}
+
+#[tokio::test]
 async fn a_400_is_given_up_after_one_attempt() -> Result<()> {
     let mut receiver =
         Receiver::start(SECRET, vec![Reply::status(400).body("bad payload")]).await?;
