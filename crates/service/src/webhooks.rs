@@ -162,3 +162,17 @@ async fn feed(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use dialtone_engine::config::WEBHOOK_EVENTS;
+    use dialtone_webhooks::WebhookEvent;
+
+    /// The config checks event names against its own list (the engine does not depend on the
+    /// delivery crate); it must name exactly the events the dispatcher sends.
+    #[test]
+    fn the_config_knows_exactly_the_dispatchers_events() {
+        let sent: Vec<&str> = WebhookEvent::ALL.iter().map(|e| e.name()).collect();
+        assert_eq!(sent, WEBHOOK_EVENTS);
+    }
+}

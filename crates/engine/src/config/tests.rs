@@ -710,4 +710,6 @@ fn integration_sections_are_read_and_checked() {
     assert!(msg.contains("unknown variant `maybe`"), "{msg}");
     let (_, _, msg) = err("[screen_pop]\nurl = \"javascript:alert(1)\"\n");
     assert!(msg.contains("http:// or https://"), "{msg}");
+    let (_, _, msg) = err("[screen_pop]\nurl = \"https://crm.example.com/?p={phone}\"\n");
+    assert!(msg.contains("phone"), "unknown placeholder: {msg}");
 }

@@ -181,10 +181,12 @@ impl Cx<'_> {
     ) -> Result<Option<ScreenPopConfig>, ConfigError> {
         let Some(raw) = raw else { return Ok(None) };
         let url = raw.url.get_ref().trim().to_owned();
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
+        // The same check the screen pop itself applies: http(s), host spelled out, known
+        // placeholders.
+        if let Err(e) = dialtone_links::validate_screen_pop_template(&url) {
             return Err(self.err(
                 raw.url.span(),
-                "screen_pop.url must be an http:// or https:// URL template",
+                format!("screen_pop.url must be an http:// or https:// URL template: {e}"),
             ));
         }
         Ok(Some(ScreenPopConfig {
