@@ -5,6 +5,7 @@ use crate::{AccountId, CallId, DialRequestId};
 /// Everything the phone can be asked to do. Serialised as
 /// `{"command": "account.reregister", "args": {"accountId": "work"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "command", content = "args")]
 #[non_exhaustive]
 pub enum Command {
@@ -62,6 +63,7 @@ pub enum Command {
 
 /// What a command gives back besides success: the new call's id for `call.dial`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CommandResult {

@@ -11,6 +11,7 @@ use crate::RegistrationChanged;
 /// Everything the phone tells the world. Serialised adjacently tagged:
 /// `{"event": "registration.changed", "data": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", content = "data")]
 #[non_exhaustive]
@@ -93,6 +94,7 @@ impl Event {
 /// The envelope every consumer sees (stdout with `--events`, the bridge's WebSocket, webhooks):
 /// `{"event": "...", "timestamp": "<RFC 3339>", "data": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Envelope {
     #[serde(flatten)]

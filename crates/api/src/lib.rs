@@ -7,8 +7,12 @@ mod call;
 mod command;
 mod dial;
 mod event;
+mod history;
 mod registration;
+mod settings;
 mod status;
+#[cfg(all(test, feature = "ts"))]
+mod ts_bindings;
 
 pub use call::{
     AudioDeviceChanged, CallAnswered, CallDialing, CallDtmf, CallEnded, CallHold, CallId,
@@ -21,7 +25,16 @@ pub use dial::{
     DialSourceKind, DndChanged,
 };
 pub use event::{Envelope, Event};
+pub use history::{
+    HistoryEntry, HistoryPage, HistoryQuery, OriginEntry, OriginState, DEFAULT_HISTORY_LIMIT,
+    MAX_HISTORY_LIMIT,
+};
 pub use registration::{RegistrationChanged, RegistrationState};
+pub use settings::{
+    AccountSettings, AppSettings, AudioDeviceInfo, AudioDevices, AudioLevel, AudioSettings,
+    BridgeInfo, CallSettings, ConfirmPolicySetting, IntegrationSettings, Settings, ShellInfo,
+    UpdateInfo, WebhookSettings,
+};
 pub use status::{AccountStatus, Status};
 
 /// The identifier of an account as written in the config (`id = "work"`).

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::history::{HistoryEntry, HistoryQuery};
 use crate::{Store, StoreError};
+use dialtone_api::{HistoryEntry, HistoryQuery};
 
 /// The header row, in column order (the JSON field names of [`HistoryEntry`]).
 pub const CSV_HEADER: [&str; 15] = [

@@ -1,109 +1,18 @@
 //! Call history, built from the phone's call events.
 
 use chrono::{DateTime, Utc};
-use dialtone_api::{Direction, EndCause, Envelope, Event, Party};
+use dialtone_api::{
+    Direction, EndCause, Envelope, Event, HistoryEntry, HistoryPage, HistoryQuery, Party,
+};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
 
 use crate::convert::{from_ms, int, opt_from_ms, opt_int, to_ms, u64_to_i64};
 use crate::error::sql;
-use crate::schema::direction_schema;
 use crate::{Store, StoreError};
 
 /// The end cause given to calls a previous run never finished (a crash, a kill).
 pub const INTERRUPTED: &str = "interrupted";
-
-/// Page size when a query asks for none (or 0).
-pub const DEFAULT_HISTORY_LIMIT: u32 = 50;
-/// The largest page [`Store::history`] returns.
-pub const MAX_HISTORY_LIMIT: u32 = 500;
-
-/// One call in the history. Times are RFC 3339 UTC, stored to the millisecond.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryEntry {
-    pub call_id: String,
-    pub account_id: String,
-    #[schema(schema_with = direction_schema)]
-    pub direction: Direction,
-    pub remote_uri: String,
-    pub remote_number: Option<String>,
-    pub remote_name: Option<String>,
-    pub started_at: DateTime<Utc>,
-    pub ringing_at: Option<DateTime<Utc>>,
-    pub answered_at: Option<DateTime<Utc>>,
-    /// Absent while the call is still going on.
-    pub ended_at: Option<DateTime<Utc>>,
-    pub duration_ms: Option<u64>,
-    pub talk_ms: Option<u64>,
-    /// `completed`, `busy`, `no_answer`, `rejected`, `missed`, `canceled`, `failed`, or
-    /// `interrupted` (the phone stopped during the call).
-    pub end_cause: Option<String>,
-    pub sip_status: Option<u16>,
-    pub codec: Option<String>,
-}
-
-/// A filter over the history, as given in a query string
-/// (`?direction=incoming&since=2026-11-01T00:00:00Z&q=1002&limit=20`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase", default)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryQuery {
-    /// How many matching calls to skip (newest first).
-    pub offset: u32,
-    /// Page size: 50 when absent or 0, at most 500.
-    #[param(maximum = 500)]
-    pub limit: u32,
-    #[param(schema_with = direction_schema)]
-    pub direction: Option<Direction>,
-    /// Calls started at or after this time (RFC 3339).
-    pub since: Option<DateTime<Utc>>,
-    /// Calls started before this time (RFC 3339, exclusive).
-    pub until: Option<DateTime<Utc>>,
-    /// A substring of the remote number, URI or name, matched literally (case-insensitive for
-    /// ASCII); `%` and `_` are not wildcards.
-    pub q: Option<String>,
-    pub account_id: Option<String>,
-    /// An end cause (`missed`, `interrupted`, …).
-    pub cause: Option<String>,
-}
-
-impl Default for HistoryQuery {
-    fn default() -> Self {
-        HistoryQuery {
-            offset: 0,
-            limit: DEFAULT_HISTORY_LIMIT,
-            direction: None,
-            since: None,
-            until: None,
-            q: None,
-            account_id: None,
-            cause: None,
-        }
-    }
-}
-
-impl HistoryQuery {
-    /// The page size actually used: `limit`, 0 meaning the default, capped at the maximum.
-    pub fn effective_limit(&self) -> u32 {
-        match self.limit {
-            0 => DEFAULT_HISTORY_LIMIT,
-            n => n.min(MAX_HISTORY_LIMIT),
-        }
-    }
-}
-
-/// One page of history, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryPage {
-    /// How many calls match the filter, over all pages.
-    pub total: u64,
-    pub offset: u32,
-    pub limit: u32,
-    pub items: Vec<HistoryEntry>,
-}
 
 const COLUMNS: &str = "call_id, account_id, direction, remote_uri, remote_number, remote_name, \
      started_at, ringing_at, answered_at, ended_at, duration_ms, talk_ms, end_cause, \

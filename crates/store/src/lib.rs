@@ -20,16 +20,17 @@ mod history;
 mod migrations;
 mod origins;
 mod outbox;
-mod schema;
 mod settings;
 mod store;
 
 pub use csv_export::CSV_HEADER;
-pub use error::StoreError;
-pub use history::{
-    HistoryEntry, HistoryPage, HistoryQuery, DEFAULT_HISTORY_LIMIT, INTERRUPTED, MAX_HISTORY_LIMIT,
+pub use dialtone_api::{
+    HistoryEntry, HistoryPage, HistoryQuery, DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT,
 };
+pub use dialtone_api::{OriginEntry, OriginState};
+pub use error::StoreError;
+pub use history::INTERRUPTED;
 pub use migrations::SCHEMA_VERSION;
-pub use origins::{normalize_origin, OriginEntry, OriginState};
+pub use origins::normalize_origin;
 pub use outbox::{Delivery, DeliveryLogEntry, DeliveryState, NextStep};
 pub use store::Store;

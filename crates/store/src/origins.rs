@@ -1,37 +1,14 @@
 //! Web origins paired with the localhost bridge. A page asks to pair (pending); the user
 //! approves it (optionally allowing it to dial without a confirmation) or revokes it.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rusqlite::{params, OptionalExtension, Row};
-use serde::Serialize;
 
 use crate::convert::{from_ms, opt_from_ms, to_ms};
 use crate::error::sql;
 use crate::{Store, StoreError};
 
-/// Whether an origin may use the bridge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum OriginState {
-    /// It asked; the user has not answered yet.
-    Pending,
-    /// The user allowed it.
-    Approved,
-}
-
-/// A paired (or pairing) web origin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OriginEntry {
-    /// Normalised: `https://crm.example.com`, `http://localhost:8080`.
-    pub origin: String,
-    pub state: OriginState,
-    /// May dial without asking the user to confirm each call.
-    pub silent_dial: bool,
-    pub requested_at: DateTime<Utc>,
-    pub approved_at: Option<DateTime<Utc>>,
-}
+pub use dialtone_api::{OriginEntry, OriginState};
 
 /// Normalises a web origin to `scheme://host[:port]`: lowercase scheme and host (IDNs in
 /// punycode), the default port (80/443) dropped, no trailing slash. Accepts only `http` and
