@@ -44,7 +44,7 @@ pub struct AccountSettings {
     pub has_password: bool,
 }
 
-/// Audio devices by name; `None` means the system default.
+/// Audio devices by id (or name); `None` means the system default.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
@@ -68,6 +68,9 @@ pub struct AudioDevices {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AudioDeviceInfo {
+    /// A stable id (`alsa:hw:CARD=Headset,DEV=0`): what the settings store.
+    pub id: String,
+    /// The human name (`USB Headset`).
     pub name: String,
     pub is_default: bool,
 }
