@@ -1,7 +1,6 @@
-//! Placeholder for the Tauri 2 desktop shell. The headless `dialtone` binary runs the same
-//! engine today; the window, tray and notifications arrive with the desktop issue.
+//! The Dialtone desktop app.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-fn main() {
-    eprintln!("dialtone-desktop is not built yet: run `dialtone serve` (see README.md)");
-    std::process::exit(2);
+fn main() -> std::process::ExitCode {
+    dialtone_desktop::run()
 }
