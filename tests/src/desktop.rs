@@ -1,0 +1,413 @@
+//! The desktop app under WebDriver: a private Xvfb display, a private D-Bus session bus and
+//! `tauri-driver` (fronting WebKitWebDriver), driven by a small W3C WebDriver client over
+//! [`crate::http`]. (A crate such as fantoccini would bring an async runtime and a second
+//! HTTP stack into the test crate for the dozen requests a smoke test makes.)
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::http;
+use crate::kamailio::free_port;
+
+/// The W3C key of an element reference.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// Between two looks for an element or a condition.
+const POLL: Duration = Duration::from_millis(200);
+
+/// Why the desktop test cannot run here, if a tool is missing.
+pub fn missing_tools() -> Option<String> {
+    let mut missing = Vec::new();
+    if tauri_driver().is_none() {
+        missing.push("tauri-driver (cargo install tauri-driver --locked)");
+    }
+    if !Path::new(WEBKIT_DRIVER).exists() {
+        missing.push("WebKitWebDriver (apt install webkit2gtk-driver)");
+    }
+    if which("Xvfb").is_none() {
+        missing.push("Xvfb (apt install xvfb)");
+    }
+    if which("dbus-daemon").is_none() {
+        missing.push("dbus-daemon (apt install dbus)");
+    }
+    (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+fn tauri_driver() -> Option<PathBuf> {
+    which("tauri-driver").or_else(|| {
+        let home = std::env::var_os("HOME")?;
+        let p = PathBuf::from(home).join(".cargo/bin/tauri-driver");
+        p.is_file().then_some(p)
+    })
+}
+
+/// The `dialtone-desktop` binary: `$DIALTONE_DESKTOP_BIN`, else next to the test's `deps/`.
+pub fn desktop_binary() -> Result<PathBuf> {
+    if let Ok(path) = std::env::var("DIALTONE_DESKTOP_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("test executable has no parent directory")?;
+    let bin = dir.join("dialtone-desktop");
+    if !bin.exists() {
+        bail!(
+            "{} not built: run `cd ui && npm run build` and `cargo build -p dialtone-desktop`",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// A child process killed (and reaped) on drop.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Xvfb, a session bus and tauri-driver, stopped on drop (driver first).
+pub struct Desktop {
+    driver: Guard,
+    _bus: Guard,
+    _xvfb: Guard,
+    pub display: String,
+    pub bus_address: String,
+    pub driver_port: u16,
+    driver_log: PathBuf,
+}
+
+impl Desktop {
+    /// Starts the three; `dir` holds their logs and the app's data folders. `env` goes to
+    /// the driver and so to the app it starts.
+    pub fn start(dir: &Path, env: &[(String, String)]) -> Result<Desktop> {
+        let (display, xvfb) = start_xvfb(dir)?;
+        let (bus_address, bus) = start_bus(&display)?;
+        let driver_port = free_port()?;
+        let native_port = free_port()?;
+        let driver_log = dir.join("tauri-driver.log");
+        let log = std::fs::File::create(&driver_log)?;
+        let driver = Command::new(tauri_driver().context("tauri-driver not found")?)
+            .args(["--port", &driver_port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .args(["--native-driver", WEBKIT_DRIVER])
+            .env("DISPLAY", &display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
+            .env("GDK_BACKEND", "x11")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            // The app's window state, webview data and caches stay in the test's folder.
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("XDG_CACHE_HOME", dir.join("cache"))
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting tauri-driver")?;
+        let driver = Guard(driver);
+        wait_port(driver_port, START_TIMEOUT).context("tauri-driver did not listen")?;
+        Ok(Desktop {
+            driver,
+            _bus: bus,
+            _xvfb: xvfb,
+            display,
+            bus_address,
+            driver_port,
+            driver_log,
+        })
+    }
+
+    pub fn driver_log(&self) -> String {
+        std::fs::read_to_string(&self.driver_log).unwrap_or_default()
+    }
+
+    /// A WebDriver session running `application` with `args`.
+    pub fn session(&self, application: &Path, args: &[&str]) -> Result<Session> {
+        let caps = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "tauri:options": {
+                        "application": application.display().to_string(),
+                        "args": args,
+                    }
+                }
+            }
+        });
+        let v = request(self.driver_port, "POST", "/session", Some(&caps))
+            .with_context(|| format!("tauri-driver log:\n{}", self.driver_log()))?;
+        let id = v["sessionId"]
+            .as_str()
+            .context("no sessionId in the new-session answer")?
+            .to_owned();
+        Ok(Session {
+            port: self.driver_port,
+            id,
+        })
+    }
+
+    /// The driver's pid (for diagnostics).
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.0.id()
+    }
+}
+
+fn start_xvfb(dir: &Path) -> Result<(String, Guard)> {
+    // A display number nobody holds: no lock file and no socket.
+    let n = (90..400)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+                && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+        })
+        .context("no free X display number")?;
+    let display = format!(":{n}");
+    let log = std::fs::File::create(dir.join("xvfb.log"))?;
+    let child = Command::new("Xvfb")
+        .args([&display, "-nolisten", "tcp", "-screen", "0", "1280x1024x24"])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("starting Xvfb")?;
+    let guard = Guard(child);
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+    wait_until(START_TIMEOUT, || Ok(socket.exists())).context("Xvfb did not start")?;
+    Ok((display, guard))
+}
+
+fn start_bus(display: &str) -> Result<(String, Guard)> {
+    let mut child = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .env("DISPLAY", display)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting dbus-daemon")?;
+    let stdout = child.stdout.take().context("dbus-daemon stdout")?;
+    let guard = Guard(child);
+    let mut line = String::new();
+    // dbus-daemon prints its address as soon as it listens; the read ends when it does (or
+    // when it dies, closing the pipe).
+    BufReader::new(stdout).read_line(&mut line)?;
+    let address = line.trim().to_owned();
+    if address.is_empty() {
+        bail!("dbus-daemon printed no address");
+    }
+    Ok((address, guard))
+}
+
+fn wait_port(port: u16, within: Duration) -> Result<()> {
+    wait_until(within, || {
+        Ok(TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), POLL).is_ok())
+    })
+}
+
+/// Polls `check` until it is true or `within` passes.
+pub fn wait_until(within: Duration, mut check: impl FnMut() -> Result<bool>) -> Result<()> {
+    let deadline = Instant::now() + within;
+    loop {
+        if check()? {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!("not within {within:?}");
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// One WebDriver request; the answer's `value`, or an error with the driver's message.
+fn request(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+    let host = format!("127.0.0.1:{port}");
+    let bytes = body.map(serde_json::to_vec).transpose()?;
+    let mut headers = vec![("Host", host.as_str())];
+    if bytes.is_some() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    let r = http::send(port, method, path, &headers, bytes.as_deref())?;
+    let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+    if std::env::var_os("DIALTONE_WEBDRIVER_TRACE").is_some() {
+        eprintln!("webdriver {method} {path} -> {} {}", r.status, r.text());
+    }
+    if r.status >= 400 {
+        bail!(
+            "WebDriver {method} {path}: HTTP {}: {} {}",
+            r.status,
+            v["value"]["error"].as_str().unwrap_or(""),
+            v["value"]["message"].as_str().unwrap_or(&r.text())
+        );
+    }
+    Ok(v["value"].clone())
+}
+
+/// A WebDriver session; deleted (the app closed) on drop.
+pub struct Session {
+    port: u16,
+    id: String,
+}
+
+impl Session {
+    fn path(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.id)
+    }
+
+    fn call(&self, method: &str, rest: &str, body: Option<&Value>) -> Result<Value> {
+        request(self.port, method, &self.path(rest), body)
+    }
+
+    /// The element matching `css` now, if any.
+    pub fn find(&self, css: &str) -> Result<Option<String>> {
+        let body = json!({"using": "css selector", "value": css});
+        match self.call("POST", "/elements", Some(&body))? {
+            Value::Array(found) => Ok(found
+                .first()
+                .and_then(|e| e[ELEMENT_KEY].as_str())
+                .map(str::to_owned)),
+            other => bail!("unexpected find answer: {other}"),
+        }
+    }
+
+    /// Waits for an element matching `css`.
+    pub fn wait_for(&self, css: &str, within: Duration) -> Result<String> {
+        let mut found = None;
+        wait_until(within, || {
+            found = self.find(css)?;
+            Ok(found.is_some())
+        })
+        .with_context(|| format!("no `{css}`"))?;
+        found.context("element vanished")
+    }
+
+    /// Waits until nothing matches `css`.
+    pub fn wait_gone(&self, css: &str, within: Duration) -> Result<()> {
+        wait_until(within, || Ok(self.find(css)?.is_none()))
+            .with_context(|| format!("`{css}` is still there"))
+    }
+
+    pub fn click(&self, element: &str) -> Result<()> {
+        self.call(
+            "POST",
+            &format!("/element/{element}/click"),
+            Some(&json!({})),
+        )?;
+        Ok(())
+    }
+
+    pub fn type_text(&self, element: &str, text: &str) -> Result<()> {
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(&json!({ "text": text })),
+        )?;
+        Ok(())
+    }
+
+    /// Runs `script` (an async function body) in the page; its `arguments[0]` callback
+    /// gives the result.
+    pub fn execute_async(&self, script: &str) -> Result<Value> {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(&json!({ "script": script, "args": [] })),
+        )
+    }
+
+    /// Calls a shell command over Tauri IPC from the page; its answer or `{"error": ...}`.
+    pub fn invoke(&self, command: &str) -> Result<Value> {
+        let script = format!(
+            "const done = arguments[arguments.length - 1];\
+             window.__TAURI_INTERNALS__.invoke({}).then(done, (e) => done({{ error: e }}));",
+            serde_json::to_string(command)?
+        );
+        self.execute_async(&script)
+    }
+
+    /// The page's HTML now (for failure reports).
+    pub fn source(&self) -> Result<String> {
+        Ok(self
+            .call("GET", "/source", None)?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// A PNG of the window.
+    pub fn screenshot(&self) -> Result<Vec<u8>> {
+        let v = self.call("GET", "/screenshot", None)?;
+        decode_base64(v.as_str().context("screenshot is not a string")?)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = request(self.port, "DELETE", &format!("/session/{}", self.id), None);
+    }
+}
+
+/// Standard base64 (WebDriver screenshots), padding and whitespace tolerated.
+pub fn decode_base64(text: &str) -> Result<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some(u32::from(c - b'A')),
+            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
+            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        if c == b'=' || c.is_ascii_whitespace() {
+            continue;
+        }
+        let v = value(c).with_context(|| format!("`{}` is not base64", c as char))?;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Where test artifacts go: `$DIALTONE_ARTIFACTS`, else /tmp/dialtone-artifacts.
+pub fn artifacts_dir() -> PathBuf {
+    std::env::var_os("DIALTONE_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/dialtone-artifacts"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes_with_and_without_padding() {
+        assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(decode_base64("aGk").unwrap(), b"hi");
+        assert_eq!(decode_base64("iVBORw0KGgo=").unwrap()[1..4], *b"PNG");
+        assert!(decode_base64("a$b").is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! The desktop smoke test: the real `dialtone-desktop` (Tauri) under WebDriver on a private
+//! Xvfb display, registered as 1001 at a private Kamailio, dials a baresip peer (1003) from
+//! its window, sees the call come up, hangs up, and reports a tray icon.
+//!
+//! Needs `cd ui && npm run build` and `cargo build -p dialtone-desktop` first (same
+//! CARGO_TARGET_DIR), plus tauri-driver, WebKitWebDriver and Xvfb; skipped with a printed
+//! reason when one of those tools is missing. A screenshot goes to
+//! `$DIALTONE_ARTIFACTS/desktop/main.png`.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Context, Result};
+use dialtone_e2e::baresip::{AudioSource, Baresip, BaresipOptions, PCMU};
+use dialtone_e2e::desktop::{artifacts_dir, desktop_binary, missing_tools, Desktop, Session};
+use dialtone_e2e::kamailio::{free_port, password_for, Kamailio};
+use dialtone_e2e::rig::free_rtp_range;
+
+const PHONE_USER: &str = "1001";
+const PEER: &str = "1003";
+const PASSWORD_ENV: &str = "DT_DESKTOP_PW_1001";
+/// Bound on the window and registration coming up.
+const START: Duration = Duration::from_secs(45);
+/// Bound on every call step.
+const WAIT: Duration = Duration::from_secs(15);
+
+fn config(k: &Kamailio, dir: &std::path::Path) -> Result<String> {
+    let (rtp_min, rtp_max) = free_rtp_range(10)?;
+    Ok(format!(
+        r#"
+[sip]
+listen = "127.0.0.1"
+port = {sip_port}
+keepalive_interval = 0
+
+[media]
+codecs = ["PCMU"]
+rtp_port_min = {rtp_min}
+rtp_port_max = {rtp_max}
+
+[audio]
+backend = "null"
+
+[bridge]
+enabled = false
+
+[history]
+database = "{db}"
+
+[[accounts]]
+id = "work"
+display_name = "Desktop"
+user = "{PHONE_USER}"
+domain = "127.0.0.1:{kport}"
+transport = "udp"
+password_env = "{PASSWORD_ENV}"
+expires = 300
+"#,
+        sip_port = free_port()?,
+        kport = k.udp_port(),
+        db = dir.join("history.db").display(),
+    ))
+}
+
+fn peer(k: &Kamailio) -> Result<Baresip> {
+    let mut o = BaresipOptions::new(PEER, Some(([127, 0, 0, 1], k.udp_port()).into()));
+    o.codecs = vec![PCMU.to_string()];
+    o.source = AudioSource::Tone {
+        freq_hz: 440.0,
+        duration: Duration::from_secs(60),
+    };
+    o.auto_answer = true;
+    let mut b = Baresip::start(o)?;
+    b.wait_registered(WAIT)?;
+    Ok(b)
+}
+
+fn screenshot(session: &Session) -> Result<()> {
+    let dir = artifacts_dir().join("desktop");
+    std::fs::create_dir_all(&dir)?;
+    let png = session.screenshot()?;
+    ensure!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+    let path = dir.join("main.png");
+    std::fs::write(&path, png)?;
+    println!("screenshot: {}", path.display());
+    Ok(())
+}
+
+#[test]
+fn desktop_app_dials_hangs_up_and_has_a_tray() -> Result<()> {
+    if let Some(missing) = missing_tools() {
+        println!("SKIPPED desktop smoke test: not installed: {missing}");
+        return Ok(());
+    }
+    let app = desktop_binary()?;
+    let dir = tempfile::Builder::new()
+        .prefix("dialtone-desktop-")
+        .tempdir()?;
+    let k = Kamailio::start()?;
+    let mut peer = peer(&k)?;
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, config(&k, dir.path())?)?;
+    let env = vec![(PASSWORD_ENV.to_owned(), password_for(PHONE_USER))];
+    let desktop = Desktop::start(dir.path(), &env)?;
+    let config_arg = config_path.display().to_string();
+    let session = desktop.session(&app, &["--config", &config_arg])?;
+    let mut run = || -> Result<()> {
+        session
+            .wait_for(
+                r#"[data-testid="account-state"][data-state="registered"]"#,
+                START,
+            )
+            .context("the account never showed as registered")?;
+        let input = session.wait_for("#dial-input", WAIT)?;
+        session.type_text(&input, PEER)?;
+        let dial = session.wait_for(r#"[data-testid="dial-button"]"#, WAIT)?;
+        session.click(&dial)?;
+        session
+            .wait_for(r#"[data-testid="active-call"][data-state="active"]"#, WAIT)
+            .context("the call never showed as active")?;
+        peer.wait_call_established(WAIT)
+            .context("baresip never saw the call established")?;
+        screenshot(&session)?;
+        let hangup = session.wait_for(r#"[data-testid="hangup"]"#, WAIT)?;
+        session.click(&hangup)?;
+        session.wait_gone(r#"[data-testid="active-call"]"#, WAIT)?;
+        peer.wait_call_closed(WAIT)
+            .context("baresip never saw the hangup")?;
+        let info = session.invoke("shell_info")?;
+        ensure!(info["tray"] == true, "shell_info says no tray: {info}");
+        Ok(())
+    };
+    let result = run();
+    if result.is_err() {
+        if let Err(e) = screenshot(&session) {
+            eprintln!("no screenshot: {e:#}");
+        }
+        match session.source() {
+            Ok(html) => eprintln!("--- page ---\n{html}"),
+            Err(e) => eprintln!("no page source: {e:#}"),
+        }
+        eprintln!(
+            "--- tauri-driver log ---\n{}\n--- baresip ---\n{}\n--- kamailio ---\n{}",
+            desktop.driver_log(),
+            peer.log_tail(30),
+            k.log_tail(30)
+        );
+    }
+    drop(session);
+    result
+}
