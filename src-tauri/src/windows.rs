@@ -66,7 +66,7 @@ pub fn open_incoming(app: &AppHandle, call_id: &str) {
             .url()
             .and_then(|base| {
                 base.join(&format!("/{url}"))
-                    .map_err(|e| tauri::Error::InvalidUrl(e))
+                    .map_err(tauri::Error::InvalidUrl)
             })
             .and_then(|next| old.navigate(next))
             .and_then(|()| old.show());
