@@ -1,0 +1,94 @@
+//! The built web UI (ui/dist) in real Chromium (Debian's, driven by npm playwright-core),
+//! talking to the real `dialtone serve` through its localhost bridge: registers, dials a
+//! baresip that answers, holds and resumes, sends DTMF, hangs up and finds the call in the
+//! history. Runs tests/browser/ui.test.mjs.
+//!
+//! Needs `npm ci` in tests/browser, `npm ci && npm run build` in ui, and /usr/bin/chromium.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use dialtone_e2e::baresip::PCMU;
+use dialtone_e2e::bridge::BridgeRig;
+use dialtone_e2e::static_server::StaticServer;
+
+const PEER: &str = "1003";
+/// The digits the browser test presses on the in-call keypad.
+const DIGITS: &str = "159";
+/// The whole browser run is bounded by this.
+const BROWSER_RUN: Duration = Duration::from_secs(150);
+
+#[test]
+fn the_web_ui_places_holds_and_ends_a_call_in_chromium() -> Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let browser_dir = root.join("browser");
+    ensure!(
+        browser_dir.join("node_modules/playwright-core").is_dir(),
+        "run `npm ci` in {} first (scripts/test.sh does)",
+        browser_dir.display()
+    );
+    let dist = root.join("../ui/dist");
+    ensure!(
+        dist.join("index.html").is_file(),
+        "{} is missing: build the UI first (`cd ui && npm ci && npm run build`)",
+        dist.join("index.html").display()
+    );
+    let b = BridgeRig::start("", "")?;
+    let mut peer = b.rig.peer(PEER, 440.0, PCMU, true)?;
+    let ui = StaticServer::start(&dist)?;
+    b.cli(&["pair", "approve", &ui.origin(), "--silent-dial"])?;
+
+    let shots = std::env::var("DIALTONE_ARTIFACTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir().join("dialtone-artifacts"))
+        .join("ui");
+    std::fs::create_dir_all(&shots)?;
+    let url = format!(
+        "{}/index.html?bridge={}#token={}",
+        ui.origin(),
+        b.origin(),
+        b.token
+    );
+    let mut child = Command::new("node")
+        .args(["--test", "--test-reporter=spec", "ui.test.mjs"])
+        .current_dir(&browser_dir)
+        .env("UI_URL", &url)
+        .env("PEER_NUMBER", PEER)
+        .env("DTMF_DIGITS", DIGITS)
+        .env("SHOTS", &shots)
+        .spawn()
+        .context("cannot run node (scripts/test.sh installs Node.js)")?;
+    let deadline = Instant::now() + BROWSER_RUN;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            anyhow::bail!("the browser test did not finish within {BROWSER_RUN:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100)); // polling a child's exit
+    };
+    ensure!(
+        status.success(),
+        "browser test failed ({status})\n{}",
+        b.rig.logs()
+    );
+    println!("screenshots in {}", shots.display());
+
+    // The keypad's tones really reached the other phone.
+    let got = peer.wait_dtmf(DIGITS, Duration::from_secs(5))?;
+    ensure!(got.contains(DIGITS), "baresip received {got:?}");
+    // The call the UI placed is in the history, answered and completed.
+    let history = b.call("GET", "/v1/history", None)?.json()?;
+    ensure!(history["total"] == 1, "exactly the UI's call: {history}");
+    ensure!(history["items"][0]["endCause"] == "completed", "{history}");
+    ensure!(
+        history["items"][0]["talkMs"].as_u64().is_some_and(|t| t > 0),
+        "{history}"
+    );
+    drop(peer.stop());
+    Ok(())
+}
