@@ -103,6 +103,9 @@ async function refresh(): Promise<void> {
 }
 
 backend.subscribe((envelope) => store.update((s) => applyEnvelope(s, envelope)));
+// A snapshot now, and again whenever the event connection (re)opens: events missed while
+// it was down are then covered.
+void refresh();
 backend.onConnection((state) => {
   store.update((s) => applyConnection(s, state));
   if (state === "open") void refresh();

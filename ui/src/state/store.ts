@@ -119,9 +119,14 @@ function fromInfo(info: CallInfo, previous?: CallView): CallView {
 
 /** Replaces accounts, DND and calls with a fresh snapshot (keeping what only events told). */
 export function applyStatus(state: UiState, status: Status): UiState {
-  const calls = status.calls
-    .filter((c) => c.state !== "ended")
-    .map((info) => fromInfo(info, state.calls.find((c) => c.callId === info.callId)));
+  const live = status.calls.filter((c) => c.state !== "ended");
+  const calls = live.map((info) => {
+    const call = fromInfo(info, state.calls.find((c) => c.callId === info.callId));
+    if (info.state === "incoming" && live.some((c) => c.callId !== info.callId && c.state !== "incoming")) {
+      call.callWaiting = true;
+    }
+    return call;
+  });
   return {
     ...state,
     version: status.version,
@@ -250,10 +255,7 @@ export function applyEnvelope(state: UiState, envelope: Envelope): UiState {
       const d = envelope.data;
       const next = updateCall(state, d.callId, (c) => ({ ...c, held: d.by }));
       const words = d.by === "local" ? "on hold" : "put you on hold";
-      return {
-        ...next,
-        announcement: d.by === "local" ? `${label(state, d.callId)} ${words}` : `${label(state, d.callId)} ${words}`,
-      };
+      return { ...next, announcement: `${label(state, d.callId)} ${words}` };
     }
     case "call.resumed": {
       const d = envelope.data;
@@ -337,14 +339,19 @@ export function focusCall(state: UiState, callId: string): UiState {
 }
 
 /**
- * The call the main panel shows: the chosen one, else the newest call not on hold that is
- * not a waiting incoming call, else the newest call.
+ * The call the main panel shows: the chosen one, else the newest connected call not on hold,
+ * else the newest call that is not a second call waiting, else the newest call.
  */
 export function focusedCall(state: UiState): CallView | null {
   const chosen = state.calls.find((c) => c.callId === state.focusedId);
   if (chosen) return chosen;
-  const live = [...state.calls].reverse().find((c) => c.held === null && !(c.state === "incoming" && c.callWaiting));
-  return live ?? state.calls[state.calls.length - 1] ?? null;
+  const newest = [...state.calls].reverse();
+  return (
+    newest.find((c) => c.state === "active" && c.held === null) ??
+    newest.find((c) => !(c.state === "incoming" && state.calls.length > 1)) ??
+    newest[0] ??
+    null
+  );
 }
 
 /** Two or more calls: the person can switch between them. */

@@ -30,8 +30,8 @@ export function header(backend: Backend, errors: HTMLElement) {
     "header",
     { class: "app-header" },
     h("h1", {}, "Dialtone"),
-    accounts,
     dndLabel,
+    accounts,
     connection,
   );
 
@@ -60,9 +60,9 @@ export function header(backend: Backend, errors: HTMLElement) {
       setAttr(li, "data-state", account.state);
       setText(li.querySelector(".name")!, account.displayName || account.aor.replace(/^sips?:/, "") || account.id);
       const words = STATE_WORDS[account.state] ?? account.state;
-      const reason = account.reason && account.state !== "registered" ? ` (${account.reason})` : "";
+      const reason = account.reason && account.state !== "registered" ? `: ${account.reason}` : "";
       setText(li.querySelector(".words")!, account.enabled ? words + reason : "Disabled");
-      setAttr(li, "title", account.aor);
+      setAttr(li, "title", `${account.aor} — ${account.enabled ? words + reason : "Disabled"}`);
     }
     for (const li of [...accounts.querySelectorAll<HTMLLIElement>("li")]) {
       if (!seen.has(li.dataset.accountId ?? "")) li.remove();
