@@ -66,7 +66,6 @@ app.replaceChildren(
   h(
     "main",
     { class: "app-main" },
-    h("div", { class: "connection-slot" }),
     callArea.root,
     errors,
     nav,

@@ -17,6 +17,11 @@ export function header(backend: Backend, errors: HTMLElement) {
   const accounts = h("ul", { class: "accounts", "aria-label": "Accounts" });
   const dnd = h("input", { type: "checkbox", id: "dnd-toggle", "data-testid": "dnd-toggle" });
   const dndLabel = h("label", { class: "dnd", for: "dnd-toggle" }, dnd, " Do not disturb");
+  if (!backend.desktop) {
+    // The bridge has no route for it: show the state, switch it in the desktop app.
+    dnd.disabled = true;
+    dndLabel.title = "Switch do-not-disturb in the desktop app";
+  }
   dnd.addEventListener("change", () => {
     backend
       .execute({ command: "phone.set_dnd", args: { enabled: dnd.checked } })
