@@ -86,7 +86,9 @@ fn the_web_ui_places_holds_and_ends_a_call_in_chromium() -> Result<()> {
     ensure!(history["total"] == 1, "exactly the UI's call: {history}");
     ensure!(history["items"][0]["endCause"] == "completed", "{history}");
     ensure!(
-        history["items"][0]["talkMs"].as_u64().is_some_and(|t| t > 0),
+        history["items"][0]["talkMs"]
+            .as_u64()
+            .is_some_and(|t| t > 0),
         "{history}"
     );
     drop(peer.stop());
