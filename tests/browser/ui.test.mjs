@@ -6,11 +6,12 @@
 //   UI_URL        the UI page with ?bridge=<bridge origin>#token=<token>
 //   PEER_NUMBER   the number of the baresip that answers
 //   DTMF_DIGITS   the digits to press on the in-call keypad
+//   DTMF_HEARD    a file the Rust side writes once baresip received those digits
 //   SHOTS         a folder for screenshots (test artefacts)
 //   CHROMIUM      the browser (default /usr/bin/chromium)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -24,6 +25,7 @@ const UI_URL = env('UI_URL');
 const PEER = env('PEER_NUMBER');
 const DIGITS = env('DTMF_DIGITS');
 const SHOTS = env('SHOTS');
+const DTMF_HEARD = env('DTMF_HEARD');
 const WAIT = 20_000;
 
 const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'dialtone-chromium-')), {
@@ -36,6 +38,16 @@ const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
   ],
 });
 after(() => browser.close());
+
+/** Waits (bounded) for a file the harness writes when the other phone saw something. */
+async function waitForFile(path, timeout) {
+  const deadline = Date.now() + timeout;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} did not appear within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 100)); // polling for the harness's file
+  }
+  return readFileSync(path, 'utf8');
+}
 
 const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
@@ -102,6 +114,10 @@ test('the UI registers, dials, holds, sends DTMF, hangs up and shows the call in
       { timeout: WAIT },
     );
     await shot(page, '05-dtmf');
+    // Hang up only once the other phone heard them.
+    const heard = await waitForFile(DTMF_HEARD, WAIT);
+    assert.ok(heard.includes(DIGITS), `baresip heard ${heard}`);
+    assert.equal(await page.textContent('[data-testid="error"]'), '', 'no command failed');
 
     // Hang up: the panel goes, the live region says so.
     await call.locator('[data-testid="hangup"]').click();
