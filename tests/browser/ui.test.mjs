@@ -71,16 +71,27 @@ test('the UI registers, dials, holds, sends DTMF, hangs up and shows the call in
     // Dial from the number field.
     await page.fill('#dial-input', PEER);
     assert.equal(await page.getAttribute('#dial-input', 'aria-label'), 'Number to call');
+    // Every state the call panel shows is recorded (the peer answers at once, so dialing and
+    // ringing may last only a moment).
+    await page.evaluate(() => {
+      window.callStates = [];
+      new MutationObserver(() => {
+        const state = document.querySelector('[data-testid="active-call"]')?.getAttribute('data-state');
+        if (state && window.callStates.at(-1) !== state) window.callStates.push(state);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+    });
     await page.click('[data-testid="dial-button"]');
     const call = page.locator('[data-testid="active-call"]');
     await call.waitFor({ timeout: WAIT });
-    const first = await call.getAttribute('data-state');
-    assert.ok(['dialing', 'ringing', 'active'].includes(first), `state after dialling: ${first}`);
     const callId = await call.getAttribute('data-call-id');
     assert.ok(callId, 'the panel names its call');
     await shot(page, '02-dialing');
 
     await page.waitForSelector('[data-testid="active-call"][data-state="active"]', { timeout: WAIT });
+    const states = await page.evaluate(() => window.callStates);
+    assert.ok(['dialing', 'ringing'].includes(states[0]), `the panel showed the call being placed first: ${states}`);
+    assert.equal(states.at(-1), 'active', `${states}`);
+    assert.equal(await page.inputValue('#dial-input'), '', 'the number field is cleared for the next call');
     // The timer runs: its text changes within a bounded time.
     const timer = call.locator('[data-testid="call-timer"]');
     const t0 = await timer.textContent();

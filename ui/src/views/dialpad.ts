@@ -45,7 +45,11 @@ export function dialpad(backend: Backend, errors: HTMLElement) {
     try {
       await backend.execute({ command: "call.dial", args: { to: number } });
       errors.textContent = "";
+      // Ready for the next number; a search still pending is moot now.
+      if (searchTimer) clearTimeout(searchTimer);
+      searchSeq += 1;
       results.replaceChildren();
+      if (input.value.trim() === number) input.value = "";
     } catch (e) {
       showError(errors, e);
     } finally {
@@ -114,7 +118,7 @@ export function dialpad(backend: Backend, errors: HTMLElement) {
       const rows = page.items
         .filter((e) => {
           const n = entryNumber(e);
-          if (seen.has(n)) return false;
+          if (seen.has(n) || n === q) return false;
           seen.add(n);
           return true;
         })

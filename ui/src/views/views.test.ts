@@ -85,6 +85,8 @@ describe("views keep the agreed test selectors", () => {
     input.value = "1003";
     input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
     await flush();
+    expect(input.value).toBe("");
+    input.value = "1003";
     document.querySelector<HTMLButtonElement>('[data-testid="dial-button"]')!.click();
     await flush();
     expect(sent).toEqual([
