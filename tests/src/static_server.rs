@@ -139,14 +139,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_outside_the_root_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("index.html"), "x").unwrap();
+    fn paths_outside_the_root_are_refused() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join("index.html"), "x")?;
         assert!(resolve(dir.path(), "/../etc/passwd").is_none());
         assert_eq!(
             resolve(dir.path(), "/?bridge=1#t"),
             Some(dir.path().join("index.html"))
         );
         assert!(resolve(dir.path(), "/missing.js").is_none());
+        Ok(())
     }
 }
