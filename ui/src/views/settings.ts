@@ -133,6 +133,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
       b.tabIndex = on ? 0 : -1;
     }
     body.setAttribute("aria-labelledby", `tab-${tab}`);
+    saveButton.hidden = false;
     if (!doc) {
       body.replaceChildren(h("p", {}, "Loading…"));
       return;
@@ -172,6 +173,8 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
   }
 
   function accountForm(s: Settings, index: number): HTMLElement[] {
+    // The form's own Apply saves; the page-wide Save would skip the fields typed here.
+    saveButton.hidden = true;
     const a: AccountSettings = index >= 0 ? { ...s.accounts[index]! } : emptyAccount();
     const id = text(a.id, { required: "true", pattern: "[A-Za-z0-9_-]+" });
     const name = text(a.displayName);
@@ -308,7 +311,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
       field("Microphone", input),
       h("div", { class: "meter-row" }, bar, meterButton),
       field("Speaker", output),
-      speaker,
+      h("div", { class: "meter-row" }, speaker),
       field("Ringer", ringer),
       check("Echo cancellation", s.audio.echoCancellation, (v) => (s.audio.echoCancellation = v)),
     ];
@@ -434,7 +437,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
       field("Name", name),
       field("URL", url),
       field("Events", events, "Comma separated, e.g. call.ended; empty means all"),
-      h("button", {
+      h("div", { class: "actions" }, h("button", {
         type: "button",
         onclick: async () => {
           result.textContent = "Sending…";
@@ -447,7 +450,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
         },
       }, "Test"),
       h("button", { type: "button", class: "danger", onclick: () => { s.integrations.webhooks.splice(i, 1); rerender(); } }, "Remove"),
-      result,
+      result),
     );
   }
 
