@@ -7,11 +7,12 @@
 //   PEER_NUMBER   the number of the baresip that answers
 //   DTMF_DIGITS   the digits to press on the in-call keypad
 //   DTMF_HEARD    a file the Rust side writes once baresip received those digits
+//   CALL_ME       a file this test writes to have baresip call the phone
 //   SHOTS         a folder for screenshots (test artefacts)
 //   CHROMIUM      the browser (default /usr/bin/chromium)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -26,6 +27,7 @@ const PEER = env('PEER_NUMBER');
 const DIGITS = env('DTMF_DIGITS');
 const SHOTS = env('SHOTS');
 const DTMF_HEARD = env('DTMF_HEARD');
+const CALL_ME = env('CALL_ME');
 const WAIT = 20_000;
 
 const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'dialtone-chromium-')), {
@@ -157,5 +159,65 @@ test('the UI registers, dials, holds, sends DTMF, hangs up and shows the call in
     throw e;
   } finally {
     await page.close();
+  }
+});
+
+test('an incoming call rings in both windows and is answered from the incoming-call window', async () => {
+  const main = await browser.newPage();
+  const incoming = await browser.newPage({ viewport: { width: 360, height: 220 } });
+  const logs = [];
+  for (const p of [main, incoming]) p.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  try {
+    await main.goto(UI_URL);
+    await main.waitForSelector('[data-testid="account-state"][data-state="registered"]', { timeout: WAIT });
+    await main.waitForSelector('[data-testid="connection"][data-state="open"]', { state: 'attached', timeout: WAIT });
+    writeFileSync(CALL_ME, 'please');
+
+    // The main window shows the ringing call with Answer and Decline.
+    const call = main.locator('[data-testid="active-call"][data-state="incoming"]');
+    await call.waitFor({ timeout: WAIT });
+    const callId = await call.getAttribute('data-call-id');
+    assert.ok(await call.locator('[data-testid="answer"]').isVisible());
+    assert.ok(await call.locator('[data-testid="decline"]').isVisible());
+    await main.waitForFunction(
+      () => /incoming call/i.test(document.querySelector('[data-testid="announcer"]')?.textContent ?? ''),
+      null,
+      { timeout: WAIT },
+    );
+    await shot(main, '08-incoming-main');
+
+    // The incoming window (no ?callId: the newest incoming call) names the caller.
+    await incoming.goto(UI_URL.replace('/index.html', '/incoming.html'));
+    await incoming.waitForFunction(
+      (peer) => document.querySelector('[data-testid="incoming-caller"]')?.textContent?.includes(peer),
+      PEER,
+      { timeout: WAIT },
+    );
+    assert.equal(
+      await incoming.evaluate(() => document.activeElement === document.body),
+      true,
+      'the incoming window takes no focus',
+    );
+    await shot(incoming, '09-incoming-window');
+    await incoming.click('[data-testid="answer"]');
+
+    await main.waitForSelector(`[data-testid="active-call"][data-call-id="${callId}"][data-state="active"]`, { timeout: WAIT });
+    await shot(main, '10-incoming-answered');
+    await main.locator('[data-testid="hangup"]').click();
+    await main.locator('[data-testid="active-call"]').waitFor({ state: 'detached', timeout: WAIT });
+    await main.click('[data-testid="nav-history"]');
+    const row = main.locator(`[data-testid="history-row"][data-call-id="${callId}"]`);
+    await row.waitFor({ timeout: WAIT });
+    assert.equal(await row.getAttribute('data-cause'), 'completed');
+    assert.equal(await main.locator('[data-testid="history-row"]').count(), 2, 'both calls listed');
+    await shot(main, '11-history-two-calls');
+    assert.deepEqual(logs, []);
+  } catch (e) {
+    await shot(main, 'failure-incoming-main').catch(() => undefined);
+    await shot(incoming, 'failure-incoming-window').catch(() => undefined);
+    throw e;
+  } finally {
+    await incoming.close();
+    await main.close();
   }
 });

@@ -1,7 +1,8 @@
 //! The built web UI (ui/dist) in real Chromium (Debian's, driven by npm playwright-core),
 //! talking to the real `dialtone serve` through its localhost bridge: registers, dials a
 //! baresip that answers, holds and resumes, sends DTMF, hangs up and finds the call in the
-//! history. Runs tests/browser/ui.test.mjs.
+//! history; then baresip calls and the incoming-call window answers. Runs
+//! tests/browser/ui.test.mjs.
 //!
 //! Needs `npm ci` in tests/browser, `npm ci && npm run build` in ui, and /usr/bin/chromium.
 
@@ -54,6 +55,9 @@ fn the_web_ui_places_holds_and_ends_a_call_in_chromium() -> Result<()> {
     // The browser waits for this file before hanging up: written once baresip heard the
     // keypad's digits (they take a moment on the wire after the UI reports them sent).
     let heard = b.rig.dir().join("dtmf-heard");
+    // The browser writes this file when it wants baresip to call the phone (the second test).
+    let call_me = b.rig.dir().join("call-me");
+    let mut called = false;
     let mut child = Command::new("node")
         .args(["--test", "--test-reporter=spec", "ui.test.mjs"])
         .current_dir(&browser_dir)
@@ -61,6 +65,7 @@ fn the_web_ui_places_holds_and_ends_a_call_in_chromium() -> Result<()> {
         .env("PEER_NUMBER", PEER)
         .env("DTMF_DIGITS", DIGITS)
         .env("DTMF_HEARD", &heard)
+        .env("CALL_ME", &call_me)
         .env("SHOTS", &shots)
         .spawn()
         .context("cannot run node (scripts/test.sh installs Node.js)")?;
@@ -71,6 +76,10 @@ fn the_web_ui_places_holds_and_ends_a_call_in_chromium() -> Result<()> {
         }
         if !heard.exists() && peer.dtmf_received().contains(DIGITS) {
             std::fs::write(&heard, peer.dtmf_received())?;
+        }
+        if !called && call_me.exists() {
+            peer.dial(&b.rig.phone_uri())?;
+            called = true;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
@@ -88,16 +97,17 @@ fn the_web_ui_places_holds_and_ends_a_call_in_chromium() -> Result<()> {
     // The keypad's tones really reached the other phone (the browser waited for that).
     let got = peer.dtmf_received();
     ensure!(got.contains(DIGITS), "baresip received {got:?}");
-    // The call the UI placed is in the history, answered and completed.
+    // Both calls are in the history (newest first): baresip's call answered in the
+    // incoming window, and the call the UI placed; both talked and completed.
+    ensure!(called, "the browser never asked for the incoming call");
     let history = b.call("GET", "/v1/history", None)?.json()?;
-    ensure!(history["total"] == 1, "exactly the UI's call: {history}");
-    ensure!(history["items"][0]["endCause"] == "completed", "{history}");
-    ensure!(
-        history["items"][0]["talkMs"]
-            .as_u64()
-            .is_some_and(|t| t > 0),
-        "{history}"
-    );
+    ensure!(history["total"] == 2, "the UI's two calls: {history}");
+    for (i, direction) in [(0, "incoming"), (1, "outgoing")] {
+        let item = &history["items"][i];
+        ensure!(item["direction"] == direction, "{history}");
+        ensure!(item["endCause"] == "completed", "{history}");
+        ensure!(item["talkMs"].as_u64().is_some_and(|t| t > 0), "{history}");
+    }
     drop(peer.stop());
     Ok(())
 }
