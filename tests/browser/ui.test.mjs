@@ -164,7 +164,8 @@ test('the UI registers, dials, holds, sends DTMF, hangs up and shows the call in
 
 test('an incoming call rings in both windows and is answered from the incoming-call window', async () => {
   const main = await browser.newPage();
-  const incoming = await browser.newPage({ viewport: { width: 360, height: 220 } });
+  const incoming = await browser.newPage();
+  await incoming.setViewportSize({ width: 360, height: 220 });
   const logs = [];
   for (const p of [main, incoming]) p.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
   try {

@@ -160,6 +160,7 @@ export function calls(backend: Backend, store: Store, errors: HTMLElement) {
     }
     const incoming = call.state === "incoming";
     (el.querySelector(".incoming-actions") as HTMLElement).hidden = !incoming;
+    (el.querySelector(".controls") as HTMLElement).hidden = incoming;
     const up = call.state === "active";
     const mute = el.querySelector<HTMLButtonElement>('[data-testid="mute"]')!;
     mute.disabled = !up;
