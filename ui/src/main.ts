@@ -129,7 +129,7 @@ document.addEventListener("keydown", (e) => {
   } else if (key === "h" && e.shiftKey) {
     e.preventDefault();
     show("history");
-    (hist.root.querySelector("h2") as HTMLElement | null)?.focus();
+    hist.root.querySelector<HTMLInputElement>('input[type="search"]')?.focus();
   } else if (key === "," && prefs) {
     e.preventDefault();
     show("settings");
