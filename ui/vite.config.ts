@@ -13,8 +13,8 @@ export default defineConfig({
     emptyOutDir: true,
     rollupOptions: {
       input: {
-        main: resolve(__dirname, "index.html"),
-        incoming: resolve(__dirname, "incoming.html"),
+        main: resolve(import.meta.dirname, "index.html"),
+        incoming: resolve(import.meta.dirname, "incoming.html"),
       },
     },
   },
