@@ -41,7 +41,23 @@ ensure_rust() {
     fi
 }
 
-# What building Dialtone needs.
-BUILD_PACKAGES=(build-essential pkg-config git cmake libasound2-dev)
+# What building Dialtone needs: the engine (cmake for the bundled libopus, ALSA for cpal) and
+# the desktop app (Tauri 2 on WebKitGTK, the tray's appindicator, the keyring's D-Bus).
+BUILD_PACKAGES=(build-essential pkg-config git cmake libasound2-dev libdbus-1-dev
+    libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev)
 # What the end-to-end tests run against: a real registrar, real SIP peers, TLS tooling.
 TEST_PACKAGES=(kamailio kamailio-tls-modules kamailio-websocket-modules sip-tester openssl procps)
+
+# Node.js and npm build the web UI (ui/) and run the browser tests. Debian's own packages unless
+# a Node.js with npm is already there.
+ensure_node() {
+    if ! command -v npm >/dev/null 2>&1; then
+        ensure_packages nodejs npm
+    fi
+}
+
+# The web UI, built into ui/dist (the desktop app embeds it at compile time).
+build_ui() {
+    echo "==> web UI: npm ci and build (ui/)"
+    (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+}

@@ -11,5 +11,6 @@ pub mod page;
 pub mod phone;
 pub mod rig;
 pub mod sipp;
+pub mod static_server;
 pub mod tone;
 pub mod webhook;

@@ -75,6 +75,25 @@ pub fn store_password(account_id: &str, password: &str) -> Result<(), SecretErro
         .map_err(|e| keyring_error(account_id, e))
 }
 
+/// Whether the keyring holds a password for `account_id` (a missing entry is `Ok(false)`).
+pub fn has_stored_password(account_id: &str) -> Result<bool, SecretError> {
+    match entry(account_id)?.get_password() {
+        Ok(_) => Ok(true),
+        Err(keyring::Error::NoEntry) => Ok(false),
+        Err(e) => Err(keyring_error(account_id, e)),
+    }
+}
+
+/// Whether an OS keyring can be reached: an entry that need not exist is looked up, and
+/// nothing is written. `Err(NoKeyring)` when no service answers.
+pub fn keyring_available() -> Result<(), SecretError> {
+    const PROBE: &str = "dialtone-keyring-probe";
+    match entry(PROBE)?.get_password() {
+        Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(keyring_error(PROBE, e)),
+    }
+}
+
 fn entry(account_id: &str) -> Result<keyring::Entry, SecretError> {
     keyring::Entry::new(KEYRING_SERVICE, account_id).map_err(|e| keyring_error(account_id, e))
 }

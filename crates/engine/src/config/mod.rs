@@ -5,6 +5,7 @@
 //! typos are reported instead of silently ignored. `config/dialtone.example.toml` at the
 //! repository root documents every key.
 
+mod app;
 mod calls;
 mod error;
 mod integrations;
@@ -21,6 +22,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use app::{check_update_endpoint, AppConfig};
 pub use calls::{
     check_codecs, AudioBackendKind, AudioConfig, AutoAnswer, CallsConfig, MediaConfig,
 };
@@ -65,6 +67,8 @@ pub struct Config {
     pub webhooks: Vec<WebhookConfig>,
     pub screen_pop: Option<ScreenPopConfig>,
     pub accounts: Vec<AccountConfig>,
+    /// `[app]`: the desktop app's preferences (headless `dialtone serve` ignores them).
+    pub app: AppConfig,
     /// The file this was loaded from, if any.
     pub source: Option<PathBuf>,
 }
@@ -243,6 +247,7 @@ impl Default for Config {
             webhooks: Vec::new(),
             screen_pop: None,
             accounts: Vec::new(),
+            app: AppConfig::default(),
             source: None,
         }
     }

@@ -35,6 +35,17 @@ pub(super) struct RawConfig {
     pub screen_pop: Option<RawScreenPop>,
     #[serde(default)]
     pub accounts: Vec<RawAccount>,
+    #[serde(default)]
+    pub app: RawApp,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawApp {
+    pub start_at_login: Option<bool>,
+    pub start_minimised: Option<bool>,
+    pub check_updates: Option<bool>,
+    pub update_endpoint: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -178,6 +178,7 @@ impl Cx<'_> {
         let history = self.history(raw.history)?;
         let webhooks = self.webhooks(raw.webhooks)?;
         let screen_pop = self.screen_pop(raw.screen_pop)?;
+        let app = self.app(raw.app)?;
 
         let mut accounts = Vec::with_capacity(raw.accounts.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -212,6 +213,7 @@ impl Cx<'_> {
             webhooks,
             screen_pop,
             accounts,
+            app,
             source: path.map(Path::to_path_buf),
         })
     }
