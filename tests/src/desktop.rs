@@ -276,7 +276,13 @@ impl Session {
     /// The element matching `css` now, if any.
     pub fn find(&self, css: &str) -> Result<Option<String>> {
         let body = json!({"using": "css selector", "value": css});
-        match self.call("POST", "/elements", Some(&body))? {
+        let found = match self.call("POST", "/elements", Some(&body)) {
+            Ok(found) => found,
+            // The page replaced the node while the driver looked at it: look again later.
+            Err(e) if e.to_string().contains("stale element") => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match found {
             Value::Array(found) => Ok(found
                 .first()
                 .and_then(|e| e[ELEMENT_KEY].as_str())
@@ -285,15 +291,23 @@ impl Session {
         }
     }
 
-    /// Waits for an element matching `css`.
+    /// Waits for an element matching `css`. Driver errors while waiting (the webview still
+    /// starting, a node replaced mid-look) count as "not yet"; the last one is reported.
     pub fn wait_for(&self, css: &str, within: Duration) -> Result<String> {
-        let mut found = None;
-        wait_until(within, || {
-            found = self.find(css)?;
-            Ok(found.is_some())
-        })
-        .with_context(|| format!("no `{css}`"))?;
-        found.context("element vanished")
+        let deadline = Instant::now() + within;
+        let mut last_error = None;
+        loop {
+            match self.find(css) {
+                Ok(Some(found)) => return Ok(found),
+                Ok(None) => {}
+                Err(e) => last_error = Some(e),
+            }
+            if Instant::now() >= deadline {
+                let why = last_error.map(|e| format!(" (last driver error: {e:#})"));
+                bail!("no `{css}` within {within:?}{}", why.unwrap_or_default());
+            }
+            std::thread::sleep(POLL);
+        }
     }
 
     /// Waits until nothing matches `css`.
