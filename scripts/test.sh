@@ -8,8 +8,9 @@ CALL_PACKAGES=(baresip iproute2)
 # Browser tests: Debian's Chromium driven by npm playwright-core (no browser download).
 BROWSER_PACKAGES=(chromium)
 # The desktop smoke test: the real app under Xvfb, driven by tauri-driver through
-# WebKitWebDriver, with a D-Bus session for the tray and notifications.
-DESKTOP_TEST_PACKAGES=(webkit2gtk-driver xvfb xauth dbus-x11)
+# WebKitWebDriver, with a D-Bus session for the tray and notifications; GNOME Keyring for
+# the keyring tests (a private Secret Service in a throwaway home).
+DESKTOP_TEST_PACKAGES=(webkit2gtk-driver xvfb xauth dbus-x11 gnome-keyring)
 ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${CALL_PACKAGES[@]}" \
     "${BROWSER_PACKAGES[@]}" "${DESKTOP_TEST_PACKAGES[@]}"
 ensure_node

@@ -1,9 +1,15 @@
 //! Account passwords: from an environment variable (headless) or the OS keyring.
 //!
-//! The keyring entry of an account is service `dialtone`, user = the account id. On Linux
-//! the backend is the kernel keyutils store (`linux-native`), which keeps secrets in the
-//! user's session keyring; it does not survive a reboot, so headless deployments should use
-//! `password_env`.
+//! The keyring entry of an account is service `dialtone`, user = the account id.
+//!
+//! On Linux the store is the Secret Service (GNOME Keyring, KWallet) over the session
+//! D-Bus: it keeps secrets across reboots. The kernel keyutils session keyring is a cache in
+//! front of it: it is read first (so entries stored there by earlier versions, which used
+//! keyutils alone, still work), filled from the Secret Service on a miss, and written along
+//! with it. Storing needs the Secret Service; there is no fallback to a store that forgets
+//! (or worse, to a file). Where keyutils is unavailable (a sandbox that forbids `keyctl`)
+//! the Secret Service is used alone. A headless server without a session bus should use
+//! `password_env`. macOS and Windows use their native stores.
 //!
 //! No message produced here ever contains a password.
 
@@ -41,12 +47,7 @@ pub fn password_for(account: &AccountConfig) -> Result<String, SecretError> {
                 var: var.clone(),
             }),
         },
-        None => {
-            let entry = entry(&account.id)?;
-            entry
-                .get_password()
-                .map_err(|e| keyring_error(&account.id, e))
-        }
+        None => store::get(&account.id).map_err(|e| keyring_error(&account.id, e)),
     }
 }
 
@@ -62,22 +63,18 @@ pub fn webhook_secret(webhook: &crate::config::WebhookConfig) -> Result<String, 
                 var: var.clone(),
             }),
         },
-        _ => entry(&who)?
-            .get_password()
-            .map_err(|e| keyring_error(&who, e)),
+        _ => store::get(&who).map_err(|e| keyring_error(&who, e)),
     }
 }
 
 /// Stores `password` in the OS keyring for `account_id` (replacing any previous one).
 pub fn store_password(account_id: &str, password: &str) -> Result<(), SecretError> {
-    entry(account_id)?
-        .set_password(password)
-        .map_err(|e| keyring_error(account_id, e))
+    store::set(account_id, password).map_err(|e| keyring_error(account_id, e))
 }
 
 /// Whether the keyring holds a password for `account_id` (a missing entry is `Ok(false)`).
 pub fn has_stored_password(account_id: &str) -> Result<bool, SecretError> {
-    match entry(account_id)?.get_password() {
+    match store::get(account_id) {
         Ok(_) => Ok(true),
         Err(keyring::Error::NoEntry) => Ok(false),
         Err(e) => Err(keyring_error(account_id, e)),
@@ -88,14 +85,68 @@ pub fn has_stored_password(account_id: &str) -> Result<bool, SecretError> {
 /// nothing is written. `Err(NoKeyring)` when no service answers.
 pub fn keyring_available() -> Result<(), SecretError> {
     const PROBE: &str = "dialtone-keyring-probe";
-    match entry(PROBE)?.get_password() {
+    match store::get(PROBE) {
         Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(e) => Err(keyring_error(PROBE, e)),
     }
 }
 
-fn entry(account_id: &str) -> Result<keyring::Entry, SecretError> {
-    keyring::Entry::new(KEYRING_SERVICE, account_id).map_err(|e| keyring_error(account_id, e))
+/// The OS store behind [`KEYRING_SERVICE`] entries.
+#[cfg(target_os = "linux")]
+mod store {
+    use keyring::credential::CredentialApi;
+    use keyring::keyutils::KeyutilsCredential;
+    use keyring::secret_service::SsCredential;
+
+    use super::KEYRING_SERVICE;
+
+    fn cache(user: &str) -> Option<KeyutilsCredential> {
+        KeyutilsCredential::new_with_target(None, KEYRING_SERVICE, user).ok()
+    }
+
+    fn secret_service(user: &str) -> keyring::Result<SsCredential> {
+        SsCredential::new_with_target(None, KEYRING_SERVICE, user)
+    }
+
+    /// The keyutils cache first, then the Secret Service (whose answer is cached).
+    pub(super) fn get(user: &str) -> keyring::Result<String> {
+        let cache = cache(user);
+        if let Some(Ok(password)) = cache.as_ref().map(KeyutilsCredential::get_password) {
+            return Ok(password);
+        }
+        let password = secret_service(user)?.get_password()?;
+        if let Some(cache) = cache {
+            // A cache that cannot be filled only costs a D-Bus round trip next time.
+            let _ = cache.set_password(&password);
+        }
+        Ok(password)
+    }
+
+    /// The Secret Service, which must succeed; then the cache (dropped if it cannot be
+    /// updated, so it never answers with an old password).
+    pub(super) fn set(user: &str, password: &str) -> keyring::Result<()> {
+        secret_service(user)?.set_password(password)?;
+        if let Some(cache) = cache(user) {
+            if cache.set_password(password).is_err() {
+                let _ = cache.delete_credential();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The OS store behind [`KEYRING_SERVICE`] entries.
+#[cfg(not(target_os = "linux"))]
+mod store {
+    use super::KEYRING_SERVICE;
+
+    pub(super) fn get(user: &str) -> keyring::Result<String> {
+        keyring::Entry::new(KEYRING_SERVICE, user)?.get_password()
+    }
+
+    pub(super) fn set(user: &str, password: &str) -> keyring::Result<()> {
+        keyring::Entry::new(KEYRING_SERVICE, user)?.set_password(password)
+    }
 }
 
 fn keyring_error(account_id: &str, e: keyring::Error) -> SecretError {
