@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use dialtone_engine::config::Config;
 use dialtone_service::Service;
 use tauri::{App, AppHandle, Manager, RunEvent};
+use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_window_state::StateFlags;
 use tracing::{error, info, warn};
@@ -106,13 +107,19 @@ fn setup(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let (service, events) = tauri::async_runtime::block_on(Service::start(&config))?;
     info!(sip = %service.phone().sip_address(), bridge = ?service.bridge_port(), "phone started");
-    app.manage(Shell::new(config_path, config, service));
+    let (next_events, restarted) = tokio::sync::mpsc::unbounded_channel();
+    app.manage(Shell::new(config_path, config, service, next_events));
     let handle = app.handle().clone();
     crate::tray::build(&handle);
-    tauri::async_runtime::spawn(crate::forward::run(handle.clone(), events));
+    tauri::async_runtime::spawn(crate::forward::supervise(handle.clone(), events, restarted));
 
-    if !args.minimised {
+    let app_config = handle.state::<Shell>().config().app;
+    if !(args.minimised || app_config.start_minimised) {
         windows::show_main(&handle);
+    }
+    apply_start_at_login(&handle, app_config.start_at_login);
+    if app_config.check_updates {
+        crate::updates::check_at_start(&handle);
     }
     // On Linux and Windows a clicked link arrives as an argument (this start's, or a second
     // start's through single-instance); macOS delivers it as an event instead.
@@ -127,6 +134,20 @@ fn setup(
     register_schemes(&handle);
     dial_links(&handle, args.links);
     Ok(())
+}
+
+/// Turns start-at-login on or off to match `[app] start_at_login` (only when it differs,
+/// so nothing is written when it already matches).
+pub fn apply_start_at_login(app: &AppHandle, wanted: bool) {
+    let launcher = app.autolaunch();
+    let result = match launcher.is_enabled() {
+        Ok(now) if now == wanted => Ok(()),
+        _ if wanted => launcher.enable(),
+        _ => launcher.disable(),
+    };
+    if let Err(e) = result {
+        warn!(error = %e, wanted, "cannot change start at login");
+    }
 }
 
 /// An AppImage has no installed .desktop file: register the link schemes at run time. The

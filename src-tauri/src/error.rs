@@ -30,7 +30,7 @@ pub enum ShellError {
     UnknownWebhook(String),
     #[error("the phone is not running (it is restarting or stopping)")]
     NotRunning,
-    #[error("a call is up: the new settings apply after it ends")]
+    #[error("a call is up: the settings are saved and apply when it ends")]
     CallInProgress,
     #[error("no config path: set --config (no home directory to put the default in)")]
     NoConfigPath,
@@ -40,8 +40,8 @@ pub enum ShellError {
     Updater(#[from] tauri_plugin_updater::Error),
     #[error("the update endpoint `{endpoint}` is not a URL: {reason}")]
     BadUpdateEndpoint { endpoint: String, reason: String },
-    #[error("this needs the settings store, which is not in this build yet")]
-    Unavailable,
+    #[error(transparent)]
+    Settings(#[from] dialtone_settings::SettingsError),
     #[error("no update to install: check for updates first")]
     NoUpdate,
     #[error("start at login: {0}")]
@@ -72,7 +72,7 @@ impl ShellError {
             ShellError::Updater(_) => "update_failed",
             ShellError::NoUpdate => "no_update",
             ShellError::BadUpdateEndpoint { .. } => "bad_update_endpoint",
-            ShellError::Unavailable => "unavailable",
+            ShellError::Settings(e) => e.code(),
             ShellError::Autostart(_) => "autostart",
             ShellError::Audio(_) => "audio",
             ShellError::Tauri(_) => "window",

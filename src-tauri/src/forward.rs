@@ -9,7 +9,7 @@ use dialtone_api::{
     CallId, CallState, EndCause, Envelope, Event, Party, RegistrationState, Status,
 };
 use tauri::{AppHandle, Emitter};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, warn};
 
 /// The event every window listens to for engine events.
@@ -91,6 +91,8 @@ pub enum ShellAction {
     RefreshRecent,
     /// Send the device lists to the windows.
     RefreshDevices,
+    /// Restart the phone if saved settings wait for the calls to end.
+    RestartIfPending,
 }
 
 /// How a caller is named in a notification: their name, else their number, else the URI.
@@ -140,7 +142,11 @@ impl Reactor {
                         actions.push(ShellAction::NotifyMissed { caller });
                     }
                 }
-                actions.extend([ShellAction::RefreshTray, ShellAction::RefreshRecent]);
+                actions.extend([
+                    ShellAction::RefreshTray,
+                    ShellAction::RefreshRecent,
+                    ShellAction::RestartIfPending,
+                ]);
             }
             Event::RegistrationChanged(_) | Event::DndChanged(_) | Event::CallDialing(_) => {
                 actions.push(ShellAction::RefreshTray);
@@ -168,8 +174,30 @@ fn close_both(call_id: &str) -> [ShellAction; 2] {
     ]
 }
 
+/// Forwards the phone's events, and after a restart the new phone's: each new stream
+/// arrives on `next` and replaces the old one. Ends when `next` closes (the app exits).
+pub async fn supervise(
+    app: AppHandle,
+    first: broadcast::Receiver<Envelope>,
+    mut next: mpsc::UnboundedReceiver<broadcast::Receiver<Envelope>>,
+) {
+    let mut events = first;
+    loop {
+        tokio::select! {
+            () = run(app.clone(), events) => match next.recv().await {
+                Some(e) => events = e,
+                None => break,
+            },
+            new = next.recv() => match new {
+                Some(e) => events = e,
+                None => break,
+            },
+        }
+    }
+}
+
 /// Forwards until the phone's event stream closes (the service stopped or restarts).
-pub async fn run(app: AppHandle, mut events: broadcast::Receiver<Envelope>) {
+async fn run(app: AppHandle, mut events: broadcast::Receiver<Envelope>) {
     let mut reactor = Reactor::default();
     crate::tray::refresh(&app).await;
     crate::tray::refresh_recent(&app).await;
@@ -208,6 +236,13 @@ async fn apply(app: &AppHandle, env: &Envelope, action: ShellAction) {
         ShellAction::RefreshTray => crate::tray::refresh(app).await,
         ShellAction::RefreshRecent => crate::tray::refresh_recent(app).await,
         ShellAction::RefreshDevices => crate::commands::audio::emit_devices(app),
+        ShellAction::RestartIfPending => {
+            // Not awaited here: the restart ends this forwarder (its stream closes).
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                crate::restart::restart_if_pending(&app).await;
+            });
+        }
     }
 }
 

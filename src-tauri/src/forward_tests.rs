@@ -205,6 +205,7 @@ fn answering_closes_the_popup_and_notification_once() {
         ShellAction::CloseIncoming { .. } | ShellAction::NotifyMissed { .. }
     )));
     assert!(actions.contains(&ShellAction::RefreshRecent));
+    assert!(actions.contains(&ShellAction::RestartIfPending));
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod error;
 pub mod forward;
 pub mod links;
 mod notify;
+mod restart;
 pub mod state;
 mod tray;
 pub mod updates;

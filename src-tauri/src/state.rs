@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use dialtone_api::Envelope;
 use dialtone_engine::config::Config;
 use dialtone_engine::Phone;
 use dialtone_service::Service;
 use dialtone_store::Store;
-use tokio::sync::{oneshot, RwLock};
+use tokio::sync::{broadcast, mpsc, oneshot, RwLock};
 
 use crate::error::ShellError;
 
@@ -30,10 +31,21 @@ pub struct Shell {
     pub update: tokio::sync::Mutex<Option<tauri_plugin_updater::Update>>,
     /// Stops the device-list poll while the settings screen is open.
     pub device_poll: Mutex<Option<oneshot::Sender<()>>>,
+    /// Stops the running microphone level meter.
+    pub meter: Mutex<Option<Arc<AtomicBool>>>,
+    /// Saved settings wait for the calls to end before the phone restarts with them.
+    pub restart_pending: AtomicBool,
+    /// Hands a restarted phone's events to the forwarder.
+    pub next_events: mpsc::UnboundedSender<broadcast::Receiver<Envelope>>,
 }
 
 impl Shell {
-    pub fn new(config_path: Option<PathBuf>, config: Config, service: Service) -> Self {
+    pub fn new(
+        config_path: Option<PathBuf>,
+        config: Config,
+        service: Service,
+        next_events: mpsc::UnboundedSender<broadcast::Receiver<Envelope>>,
+    ) -> Self {
         Shell {
             config_path,
             config: Mutex::new(config),
@@ -44,6 +56,9 @@ impl Shell {
             notify_warned: AtomicBool::new(false),
             update: tokio::sync::Mutex::new(None),
             device_poll: Mutex::new(None),
+            meter: Mutex::new(None),
+            restart_pending: AtomicBool::new(false),
+            next_events,
         }
     }
 
@@ -91,7 +106,7 @@ impl Shell {
 
     /// `[app] update_endpoint`, when set.
     pub fn update_endpoint(&self) -> Option<String> {
-        None
+        self.config().app.update_endpoint
     }
 
     pub fn has_tray(&self) -> bool {

@@ -43,6 +43,9 @@ backend = "null"
 [bridge]
 enabled = false
 
+[app]
+check_updates = false
+
 [history]
 database = "{db}"
 

@@ -1,9 +1,13 @@
 //! Audio devices, the microphone level meter and the speaker test.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use dialtone_api::{AudioDeviceInfo, AudioDevices};
-use dialtone_audio::{AudioBackend, CpalBackend, DeviceInfo, DeviceKind};
+use dialtone_api::{AudioDeviceInfo, AudioDevices, AudioLevel};
+use dialtone_audio::{
+    play_test_tone, AudioBackend, CpalBackend, DeviceInfo, DeviceKind, LevelMeter,
+};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::oneshot;
 use tracing::warn;
@@ -17,6 +21,10 @@ pub const LEVEL_EVENT: &str = "dialtone://audio-level";
 const DEVICE_POLL: Duration = Duration::from_secs(3);
 /// The poll stops by itself after this long if nobody stops it.
 const DEVICE_POLL_AT_MOST: Duration = Duration::from_secs(30 * 60);
+/// The meter waits at most this long for a reading before looking at its stop flag.
+const METER_TICK: Duration = Duration::from_millis(250);
+/// A meter nobody stops ends by itself after this long.
+const METER_AT_MOST: Duration = Duration::from_secs(30 * 60);
 
 /// Splits the backend's list into inputs and outputs.
 pub fn split(devices: Vec<DeviceInfo>) -> AudioDevices {
@@ -100,23 +108,70 @@ pub fn stop_device_poll(app: &AppHandle) {
     }
 }
 
+/// Starts the microphone level meter: `dialtone://audio-level` events a few times a second
+/// until [`audio_meter_stop`] (or a new start). Also polls the device list for hot-plug.
 #[tauri::command]
 pub async fn audio_meter_start(app: AppHandle, device: Option<String>) -> Result<(), ShellError> {
-    let _ = (device, LEVEL_EVENT);
+    stop_meter(&app);
+    let stop = Arc::new(AtomicBool::new(false));
+    if let Ok(mut meter) = app.state::<Shell>().meter.lock() {
+        *meter = Some(stop.clone());
+    }
+    let (started, start_result) = oneshot::channel();
+    let emitter = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let meter = match LevelMeter::start(&CpalBackend::new(), device.as_deref()) {
+            Ok(m) => {
+                let _ = started.send(Ok(()));
+                m
+            }
+            Err(e) => {
+                let _ = started.send(Err(e));
+                return;
+            }
+        };
+        let deadline = Instant::now() + METER_AT_MOST;
+        while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+            if let Some(r) = meter.wait(METER_TICK) {
+                let level = AudioLevel {
+                    rms: r.rms,
+                    peak: r.peak,
+                };
+                if emitter.emit(LEVEL_EVENT, level).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    start_result.await.map_err(|_| ShellError::NotRunning)??;
     start_device_poll(&app);
-    Err(ShellError::Unavailable)
+    Ok(())
+}
+
+fn stop_meter(app: &AppHandle) {
+    if let Ok(mut meter) = app.state::<Shell>().meter.lock() {
+        if let Some(stop) = meter.take() {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 #[tauri::command]
 pub async fn audio_meter_stop(app: AppHandle) -> Result<(), ShellError> {
+    stop_meter(&app);
     stop_device_poll(&app);
     Ok(())
 }
 
+/// Plays a short test tone on `device` (the default speaker when absent).
 #[tauri::command]
 pub async fn audio_test_speaker(device: Option<String>) -> Result<(), ShellError> {
-    let _ = device;
-    Err(ShellError::Unavailable)
+    tauri::async_runtime::spawn_blocking(move || {
+        play_test_tone(&CpalBackend::new(), device.as_deref())
+    })
+    .await
+    .map_err(|_| ShellError::NotRunning)??;
+    Ok(())
 }
 
 #[cfg(test)]

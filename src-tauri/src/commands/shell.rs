@@ -7,16 +7,19 @@ use crate::error::ShellError;
 use crate::state::Shell;
 
 #[tauri::command]
-pub fn shell_info(app: AppHandle) -> ShellInfo {
+pub async fn shell_info(app: AppHandle) -> Result<ShellInfo, ShellError> {
+    let (keyring_available, keyring_message) =
+        tauri::async_runtime::spawn_blocking(crate::commands::settings::keyring)
+            .await
+            .map_err(|_| ShellError::NotRunning)?;
     let shell = app.state::<Shell>();
-    let (keyring_available, keyring_message) = crate::commands::settings::keyring();
-    ShellInfo {
+    Ok(ShellInfo {
         version: app.package_info().version.to_string(),
         tray: shell.has_tray(),
         keyring_available,
         keyring_message,
         config_path: shell.config_path.as_ref().map(|p| p.display().to_string()),
-    }
+    })
 }
 
 #[tauri::command]

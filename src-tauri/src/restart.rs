@@ -1,0 +1,87 @@
+//! Restarting the phone with saved settings: stop the service, start it with the new config,
+//! forward its events again. Never while a call is up.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use dialtone_api::{CallState, Status};
+use dialtone_service::Service;
+use tauri::{AppHandle, Manager};
+use tracing::{error, info, warn};
+
+use crate::error::ShellError;
+use crate::state::Shell;
+
+/// How long the old phone may take to unregister.
+const STOP_WITHIN: Duration = Duration::from_secs(3);
+
+/// Whether any call is still up.
+pub fn calls_up(status: &Status) -> bool {
+    status.calls.iter().any(|c| c.state != CallState::Ended)
+}
+
+/// Restarts the phone with the config the shell holds now. With a call up it refuses
+/// (`call_in_progress`) and remembers to restart when the calls are over.
+pub async fn restart(app: &AppHandle) -> Result<(), ShellError> {
+    let shell = app.state::<Shell>();
+    if let Ok(phone) = shell.phone().await {
+        if calls_up(&phone.status()) {
+            shell.restart_pending.store(true, Ordering::Relaxed);
+            return Err(ShellError::CallInProgress);
+        }
+    }
+    shell.restart_pending.store(false, Ordering::Relaxed);
+    let config = shell.config();
+    if let Some(old) = shell.take_service().await {
+        old.shutdown(STOP_WITHIN).await;
+    }
+    let (service, events) = Service::start(&config).await?;
+    info!("phone restarted with the saved settings");
+    shell.put_service(service).await;
+    if shell.next_events.send(events).is_err() {
+        warn!("the event forwarder has stopped");
+    }
+    Ok(())
+}
+
+/// After a call ends: the restart saved settings were waiting for, if the calls are over.
+pub async fn restart_if_pending(app: &AppHandle) {
+    let shell = app.state::<Shell>();
+    if !shell.restart_pending.load(Ordering::Relaxed) {
+        return;
+    }
+    match restart(app).await {
+        Ok(()) => {}
+        Err(ShellError::CallInProgress) => {}
+        Err(e) => {
+            error!(error = %e, "the phone did not restart with the saved settings");
+            warn!("open the settings to correct them; the phone is stopped");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(states: &[CallState]) -> Status {
+        serde_json::from_value(serde_json::json!({
+            "version": "0", "accounts": [], "dnd": false,
+            "calls": states.iter().enumerate().map(|(i, s)| serde_json::json!({
+                "callId": format!("c-{i}"), "accountId": "a", "direction": "outgoing",
+                "remote": {"uri": "sip:1@h", "number": null, "displayName": null},
+                "state": s, "startedAt": "2026-11-21T10:00:00Z", "answeredAt": null,
+                "held": null, "muted": false, "codec": null
+            })).collect::<Vec<_>>()
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn only_calls_not_ended_block_a_restart() {
+        assert!(!calls_up(&status(&[])));
+        assert!(!calls_up(&status(&[CallState::Ended])));
+        assert!(calls_up(&status(&[CallState::Ended, CallState::Incoming])));
+        assert!(calls_up(&status(&[CallState::Active])));
+    }
+}
