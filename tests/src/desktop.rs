@@ -354,6 +354,34 @@ impl Session {
         self.execute_async(&script)
     }
 
+    /// The handles of the app's windows now.
+    pub fn window_handles(&self) -> Result<Vec<String>> {
+        Ok(self
+            .call("GET", "/window/handles", None)?
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| h.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// The handle of the window commands go to.
+    pub fn window_handle(&self) -> Result<String> {
+        Ok(self
+            .call("GET", "/window", None)?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// Sends the next commands to the window `handle`.
+    pub fn switch_to(&self, handle: &str) -> Result<()> {
+        self.call("POST", "/window", Some(&json!({ "handle": handle })))?;
+        Ok(())
+    }
+
     /// The page's HTML now (for failure reports).
     pub fn source(&self) -> Result<String> {
         Ok(self
