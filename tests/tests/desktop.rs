@@ -189,6 +189,13 @@ fn desktop_app_dials_hangs_up_and_has_a_tray() -> Result<()> {
         s.hang_up()?;
         let info = s.session.invoke("shell_info")?;
         ensure!(info["tray"] == true, "shell_info says no tray: {info}");
+        // Settings come from the config file the app was started with.
+        let settings = s.session.invoke("settings_get")?;
+        ensure!(
+            settings["accounts"][0]["id"] == "work"
+                && settings["app"]["checkUpdatesAtStart"] == false,
+            "settings_get does not reflect the config: {settings}"
+        );
         Ok(())
     };
     let result = run();
