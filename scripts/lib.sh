@@ -58,6 +58,8 @@ ensure_node() {
 
 # The web UI, built into ui/dist (the desktop app embeds it at compile time).
 build_ui() {
-    echo "==> web UI: npm ci and build (ui/)"
-    (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+    echo "==> web UI: npm install (the versions in package-lock.json) and build (ui/)"
+    # Not `npm ci`: the npm here records only this platform's optional packages (rollup's and
+    # the Tauri CLI's native binaries) in the lock file, which `npm ci` then calls out of sync.
+    (cd "$ROOT/ui" && npm install --no-audit --no-fund --loglevel=error && npm run build --silent)
 }
