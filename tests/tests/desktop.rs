@@ -46,6 +46,9 @@ enabled = false
 [app]
 check_updates = false
 
+[dialing]
+confirm_links = true
+
 [history]
 database = "{db}"
 
@@ -94,6 +97,7 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Kamailio, a baresip peer, the display and the app in a WebDriver session.
 struct Setup {
+    app: std::path::PathBuf,
     // Field order is drop order: the app goes first, the registrar last.
     session: Session,
     desktop: Desktop,
@@ -130,6 +134,7 @@ impl Setup {
             )
             .context("the account never showed as registered")?;
         Ok(Some(Setup {
+            app,
             session,
             desktop,
             peer,
@@ -235,6 +240,60 @@ fn an_incoming_call_opens_the_popup_and_is_answered_from_the_window() -> Result<
     let result = run();
     if result.is_err() {
         s.report("incoming-failed.png");
+    }
+    result
+}
+
+/// A link opened while the app runs (a second start with the link as its argument, as the
+/// desktop's URL handler does) reaches the running app, which asks before dialling.
+#[test]
+fn a_link_reaches_the_running_app_and_is_dialled_after_the_person_says_yes() -> Result<()> {
+    let Some(mut s) = Setup::start(true)? else {
+        return Ok(());
+    };
+    let mut run = || -> Result<()> {
+        let mut second = std::process::Command::new(&s.app)
+            .arg(format!("tel:{PEER}"))
+            .env("DISPLAY", &s.desktop.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &s.desktop.bus_address)
+            .env("GDK_BACKEND", "x11")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("starting a second dialtone-desktop")?;
+        let mut exited = None;
+        let waited = dialtone_e2e::desktop::wait_until(WAIT, || {
+            exited = second.try_wait()?;
+            Ok(exited.is_some())
+        });
+        if waited.is_err() {
+            let _ = second.kill();
+            let _ = second.wait();
+        }
+        waited.context("the second start did not hand over and exit")?;
+        s.session
+            .wait_for(r#"dialog[data-testid="confirm-dial"][open]"#, WAIT)
+            .context("no confirmation asked for the link")?;
+        ensure!(
+            s.peer.calls()?.is_empty(),
+            "the link was dialled before the person said yes"
+        );
+        let accept = s
+            .session
+            .wait_for(r#"[data-testid="confirm-accept"]"#, WAIT)?;
+        s.session.click(&accept)?;
+        s.peer
+            .wait_call_established(WAIT)
+            .context("baresip never saw the link's call")?;
+        s.session
+            .wait_for(r#"[data-testid="active-call"][data-state="active"]"#, WAIT)
+            .context("the link's call never showed as active")?;
+        s.hang_up()?;
+        Ok(())
+    };
+    let result = run();
+    if result.is_err() {
+        s.report("link-failed.png");
     }
     result
 }
