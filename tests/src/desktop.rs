@@ -58,22 +58,11 @@ fn tauri_driver() -> Option<PathBuf> {
 
 /// The `dialtone-desktop` binary: `$DIALTONE_DESKTOP_BIN`, else next to the test's `deps/`.
 pub fn desktop_binary() -> Result<PathBuf> {
-    if let Ok(path) = std::env::var("DIALTONE_DESKTOP_BIN") {
-        return Ok(PathBuf::from(path));
-    }
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("test executable has no parent directory")?;
-    let bin = dir.join("dialtone-desktop");
-    if !bin.exists() {
-        bail!(
-            "{} not built: run `cd ui && npm run build` and `cargo build -p dialtone-desktop`",
-            bin.display()
-        );
-    }
-    Ok(bin)
+    crate::phone::built_binary(
+        "DIALTONE_DESKTOP_BIN",
+        "dialtone-desktop",
+        "run `cd ui && npm run build` and `cargo build -p dialtone-desktop`",
+    )
 }
 
 /// A child process killed (and reaped) on drop.

@@ -21,7 +21,17 @@ const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The `dialtone` binary: `$DIALTONE_BIN`, else next to the test executable's `deps/`.
 pub fn binary() -> anyhow::Result<PathBuf> {
-    if let Ok(path) = std::env::var("DIALTONE_BIN") {
+    built_binary(
+        "DIALTONE_BIN",
+        "dialtone",
+        "run `cargo build -p dialtone-cli` first (scripts/test.sh does)",
+    )
+}
+
+/// A binary of the workspace: `$<env_var>`, else `name` beside the test executable's `deps/`
+/// (the target directory the tests were built in); `hint` says how to build it.
+pub fn built_binary(env_var: &str, name: &str, hint: &str) -> anyhow::Result<PathBuf> {
+    if let Ok(path) = std::env::var(env_var) {
         return Ok(PathBuf::from(path));
     }
     let exe = std::env::current_exe()?;
@@ -29,12 +39,9 @@ pub fn binary() -> anyhow::Result<PathBuf> {
         .parent()
         .and_then(Path::parent)
         .context("test executable has no parent directory")?;
-    let bin = dir.join("dialtone");
+    let bin = dir.join(name);
     if !bin.exists() {
-        bail!(
-            "{} not built: run `cargo build -p dialtone-cli` first (scripts/test.sh does)",
-            bin.display()
-        );
+        bail!("{} not built: {hint}", bin.display());
     }
     Ok(bin)
 }
