@@ -4,6 +4,7 @@
 
 pub mod baresip;
 pub mod bridge;
+pub mod browser;
 pub mod desktop;
 pub mod http;
 pub mod kamailio;

@@ -4,13 +4,12 @@
 //!
 //! Needs `npm ci` in tests/browser and /usr/bin/chromium (scripts/test.sh installs both).
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Result};
 use dialtone_e2e::baresip::PCMU;
 use dialtone_e2e::bridge::BridgeRig;
+use dialtone_e2e::browser::{artifacts_dir, browser_dir, run_node_test};
 use dialtone_e2e::page::{crm_page, PageServer};
 
 const PEER: &str = "1003";
@@ -19,12 +18,7 @@ const BROWSER_RUN: Duration = Duration::from_secs(120);
 
 #[test]
 fn a_crm_page_drives_calls_through_the_embed_page_in_chromium() -> Result<()> {
-    let browser_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser");
-    ensure!(
-        browser_dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci` in {} first (scripts/test.sh does)",
-        browser_dir.display()
-    );
+    browser_dir()?; // fail before the rig starts when the npm packages are missing
     let b = BridgeRig::start("", "")?;
     let mut peer = b.rig.peer(PEER, 440.0, PCMU, true)?;
     let html = crm_page(&b.origin(), &b.token, PEER);
@@ -32,30 +26,17 @@ fn a_crm_page_drives_calls_through_the_embed_page_in_chromium() -> Result<()> {
     let other = PageServer::start(html)?;
     b.cli(&["pair", "approve", &approved.origin(), "--silent-dial"])?;
 
-    let shots = std::env::var("DIALTONE_ARTIFACTS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| std::env::temp_dir().join("dialtone-artifacts"))
-        .join("browser");
-    std::fs::create_dir_all(&shots)?;
-    let mut child = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "embed.test.mjs"])
-        .current_dir(&browser_dir)
-        .env("CRM_URL", format!("{}/crm", approved.origin()))
-        .env("OTHER_URL", format!("{}/crm", other.origin()))
-        .env("SHOTS", &shots)
-        .spawn()
-        .context("cannot run node (scripts/test.sh installs Node.js)")?;
-    let deadline = std::time::Instant::now() + BROWSER_RUN;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            anyhow::bail!("the browser test did not finish within {BROWSER_RUN:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100)); // polling a child's exit
-    };
+    let shots = artifacts_dir("browser")?;
+    let status = run_node_test(
+        "embed.test.mjs",
+        [
+            ("CRM_URL", format!("{}/crm", approved.origin())),
+            ("OTHER_URL", format!("{}/crm", other.origin())),
+            ("SHOTS", shots.display().to_string()),
+        ],
+        BROWSER_RUN,
+        || Ok(()),
+    )?;
     ensure!(
         status.success(),
         "browser test failed ({status})\n{}",

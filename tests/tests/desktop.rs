@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
 use dialtone_e2e::baresip::{AudioSource, Baresip, BaresipOptions, PCMU};
-use dialtone_e2e::desktop::{artifacts_dir, desktop_binary, missing_tools, Desktop, Session};
+use dialtone_e2e::browser::artifacts_dir;
+use dialtone_e2e::desktop::{desktop_binary, missing_tools, Desktop, Session};
 use dialtone_e2e::kamailio::{free_port, password_for, Kamailio};
 use dialtone_e2e::rig::free_rtp_range;
 
@@ -81,8 +82,7 @@ fn peer(k: &Kamailio, auto_answer: bool) -> Result<Baresip> {
 }
 
 fn screenshot(session: &Session, name: &str) -> Result<()> {
-    let dir = artifacts_dir().join("desktop");
-    std::fs::create_dir_all(&dir)?;
+    let dir = artifacts_dir("desktop")?;
     let png = session.screenshot()?;
     ensure!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
     let path = dir.join(name);

@@ -6,13 +6,14 @@
 //!
 //! Needs `npm ci` in tests/browser, `npm ci && npm run build` in ui, and /usr/bin/chromium.
 
+use std::ffi::OsString;
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Result};
 use dialtone_e2e::baresip::PCMU;
 use dialtone_e2e::bridge::BridgeRig;
+use dialtone_e2e::browser::{artifacts_dir, browser_dir, run_node_test};
 use dialtone_e2e::static_server::StaticServer;
 
 const PEER: &str = "1003";
@@ -23,14 +24,8 @@ const BROWSER_RUN: Duration = Duration::from_secs(150);
 
 #[test]
 fn the_web_ui_places_holds_and_ends_a_call_in_chromium() -> Result<()> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let browser_dir = root.join("browser");
-    ensure!(
-        browser_dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci` in {} first (scripts/test.sh does)",
-        browser_dir.display()
-    );
-    let dist = root.join("../ui/dist");
+    browser_dir()?; // fail before the rig starts when the npm packages are missing
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
     ensure!(
         dist.join("index.html").is_file(),
         "{} is missing: build the UI first (`cd ui && npm ci && npm run build`)",
@@ -41,11 +36,7 @@ fn the_web_ui_places_holds_and_ends_a_call_in_chromium() -> Result<()> {
     let ui = StaticServer::start(&dist)?;
     b.cli(&["pair", "approve", &ui.origin(), "--silent-dial"])?;
 
-    let shots = std::env::var("DIALTONE_ARTIFACTS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| std::env::temp_dir().join("dialtone-artifacts"))
-        .join("ui");
-    std::fs::create_dir_all(&shots)?;
+    let shots = artifacts_dir("ui")?;
     let url = format!(
         "{}/index.html?bridge={}#token={}",
         ui.origin(),
@@ -58,35 +49,28 @@ fn the_web_ui_places_holds_and_ends_a_call_in_chromium() -> Result<()> {
     // The browser writes this file when it wants baresip to call the phone (the second test).
     let call_me = b.rig.dir().join("call-me");
     let mut called = false;
-    let mut child = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "ui.test.mjs"])
-        .current_dir(&browser_dir)
-        .env("UI_URL", &url)
-        .env("PEER_NUMBER", PEER)
-        .env("DTMF_DIGITS", DIGITS)
-        .env("DTMF_HEARD", &heard)
-        .env("CALL_ME", &call_me)
-        .env("SHOTS", &shots)
-        .spawn()
-        .context("cannot run node (scripts/test.sh installs Node.js)")?;
-    let deadline = Instant::now() + BROWSER_RUN;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if !heard.exists() && peer.dtmf_received().contains(DIGITS) {
-            std::fs::write(&heard, peer.dtmf_received())?;
-        }
-        if !called && call_me.exists() {
-            peer.dial(&b.rig.phone_uri())?;
-            called = true;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            anyhow::bail!("the browser test did not finish within {BROWSER_RUN:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100)); // polling a child's exit
-    };
+    let status = run_node_test(
+        "ui.test.mjs",
+        [
+            ("UI_URL", OsString::from(url)),
+            ("PEER_NUMBER", PEER.into()),
+            ("DTMF_DIGITS", DIGITS.into()),
+            ("DTMF_HEARD", heard.clone().into_os_string()),
+            ("CALL_ME", call_me.clone().into_os_string()),
+            ("SHOTS", shots.clone().into_os_string()),
+        ],
+        BROWSER_RUN,
+        || {
+            if !heard.exists() && peer.dtmf_received().contains(DIGITS) {
+                std::fs::write(&heard, peer.dtmf_received())?;
+            }
+            if !called && call_me.exists() {
+                peer.dial(&b.rig.phone_uri())?;
+                called = true;
+            }
+            Ok(())
+        },
+    )?;
     ensure!(
         status.success(),
         "browser test failed ({status})\n{}",
