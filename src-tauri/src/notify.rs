@@ -118,39 +118,29 @@ pub fn close(app: &AppHandle, call_id: &str) {
 }
 
 pub fn missed(app: &AppHandle, caller: String) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let mut note = Notification::new();
-        note.appname(APP_NAME)
-            .summary("Missed call")
-            .body(&caller)
-            .icon("call-missed")
-            .action("default", "Show");
-        let handle = match note.show_async().await {
-            Ok(h) => h,
-            Err(e) => {
-                no_daemon(&app, &e);
-                return;
-            }
-        };
-        let mut picked = Choice::Nothing;
-        let wait = handle.wait_for_action_async(|r| picked = choice(r));
-        if tokio::time::timeout(MISSED_WATCH, wait).await.is_ok() && picked == Choice::Open {
-            crate::windows::show_main(&app);
-        }
-    });
+    let mut note = Notification::new();
+    note.appname(APP_NAME)
+        .summary("Missed call")
+        .body(&caller)
+        .icon("call-missed")
+        .action("default", "Show");
+    show_opening_main(app, note);
 }
 
 /// A plain notification (update results); clicking it shows the main window.
 pub fn plain(app: &AppHandle, summary: &str, body: String) {
+    let mut note = Notification::new();
+    note.appname(APP_NAME)
+        .summary(summary)
+        .body(&body)
+        .action("default", "Show");
+    show_opening_main(app, note);
+}
+
+/// Shows `note`; clicking it (within [`MISSED_WATCH`]) shows the main window.
+fn show_opening_main(app: &AppHandle, note: Notification) {
     let app = app.clone();
-    let summary = summary.to_owned();
     tauri::async_runtime::spawn(async move {
-        let mut note = Notification::new();
-        note.appname(APP_NAME)
-            .summary(&summary)
-            .body(&body)
-            .action("default", "Show");
         match note.show_async().await {
             Ok(handle) => {
                 let mut picked = Choice::Nothing;

@@ -57,13 +57,7 @@ fn try_build(app: &AppHandle) -> tauri::Result<()> {
     let show = MenuItem::with_id(app, "show", "Show/Hide", true, None::<&str>)?;
     let dnd = CheckMenuItem::with_id(app, "dnd", "Do not disturb", true, false, None::<&str>)?;
     let recent = Submenu::with_id(app, "recent", "Recent calls", true)?;
-    recent.append(&MenuItem::with_id(
-        app,
-        "recent-none",
-        "No calls yet",
-        false,
-        None::<&str>,
-    )?)?;
+    recent.append(&no_calls_item(app)?)?;
     let updates = MenuItem::with_id(app, "updates", "Check for updates", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
     let menu = Menu::with_items(
@@ -205,6 +199,11 @@ pub async fn refresh(app: &AppHandle) {
     }
 }
 
+/// The disabled placeholder of an empty recent-calls submenu.
+fn no_calls_item(app: &AppHandle) -> tauri::Result<MenuItem<tauri::Wry>> {
+    MenuItem::with_id(app, "recent-none", "No calls yet", false, None::<&str>)
+}
+
 /// What a recent call's menu item says and dials.
 pub fn recent_item(entry: &HistoryEntry) -> (String, String) {
     let arrow = match entry.direction {
@@ -258,13 +257,7 @@ pub async fn refresh_recent(app: &AppHandle) {
             numbers.push(to);
         }
         if numbers.is_empty() {
-            menu.recent.append(&MenuItem::with_id(
-                app,
-                "recent-none",
-                "No calls yet",
-                false,
-                None::<&str>,
-            )?)?;
+            menu.recent.append(&no_calls_item(app)?)?;
         }
         Ok(numbers)
     })();
