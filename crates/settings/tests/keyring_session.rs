@@ -19,6 +19,18 @@ collections() {
   dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
     org.freedesktop.DBus.Properties.Get string:org.freedesktop.Secret.Service string:Collections 2>/dev/null
 }
+# Ask the bus, not the service, until our daemon owns the name: a call to
+# org.freedesktop.secrets before then makes D-Bus activate a second, locked daemon.
+owned() {
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"
+}
+i=0
+until owned; do
+  i=$((i+1))
+  if [ $i -ge 100 ]; then kill $daemon; echo "gnome-keyring did not take its bus name"; exit 3; fi
+  sleep 0.1
+done
 i=0
 until collections | grep -q collection/login; do
   i=$((i+1))
