@@ -7,9 +7,11 @@ pub mod config;
 mod dial_gate;
 mod error;
 mod events;
+mod journal;
 mod phone;
 pub mod secrets;
 
 pub use dial_gate::DialRequest;
 pub use error::EngineError;
+pub use journal::Journal;
 pub use phone::Phone;

@@ -27,6 +27,7 @@ use crate::config::{AccountConfig, Config, ConfirmPolicy, StrayPolicy, Transport
 use crate::dial_gate::{outcome_name, DialGate, DialRequest};
 use crate::error::EngineError;
 use crate::events::EventBus;
+use crate::journal::Journal;
 use crate::secrets;
 
 /// How long a REGISTER may go unanswered before the registrar counts as unreachable
@@ -57,7 +58,22 @@ impl Phone {
     pub async fn start(
         config: &Config,
     ) -> Result<(Phone, broadcast::Receiver<Envelope>), EngineError> {
-        let events = EventBus::new();
+        Self::start_with(config, None).await
+    }
+
+    /// As [`Phone::start`], with every event written to `journal` before it is broadcast.
+    pub async fn start_journaled(
+        config: &Config,
+        journal: Box<dyn Journal>,
+    ) -> Result<(Phone, broadcast::Receiver<Envelope>), EngineError> {
+        Self::start_with(config, Some(journal)).await
+    }
+
+    async fn start_with(
+        config: &Config,
+        journal: Option<Box<dyn Journal>>,
+    ) -> Result<(Phone, broadcast::Receiver<Envelope>), EngineError> {
+        let events = EventBus::new(journal);
         let first_subscriber = events.subscribe();
         let settings = AgentSettings {
             listen: config.sip.listen,

@@ -4,7 +4,7 @@
 //! a CRM request or a call behaves the same in either.
 
 mod error;
-mod recorder;
+mod journal;
 mod screen_pop;
 mod service;
 pub mod webhooks;

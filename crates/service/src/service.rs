@@ -7,16 +7,14 @@ use dialtone_bridge::{Bridge, BridgeConfig};
 use dialtone_engine::config::Config;
 use dialtone_engine::Phone;
 use dialtone_store::Store;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::error::ServiceError;
-use crate::{recorder, screen_pop, webhooks};
-
-/// How long the recorder may take to write what is queued at shutdown.
-const RECORDER_DRAIN: Duration = Duration::from_secs(5);
+use crate::journal::{self, StoreJournal};
+use crate::{screen_pop, webhooks};
 
 /// How long a task watching the shutdown token may take to stop.
 const TASK_STOP: Duration = Duration::from_millis(500);
@@ -25,8 +23,7 @@ const TASK_STOP: Duration = Duration::from_millis(500);
 pub struct Service {
     phone: Phone,
     store: Store,
-    recorder: (oneshot::Sender<()>, JoinHandle<()>),
-    /// Stops the webhook feeder and dispatcher (the feeder queues what is pending first).
+    /// Stops the webhook dispatcher.
     shutdown: CancellationToken,
     /// Tasks that stop by themselves when `shutdown` is cancelled.
     tasks: Vec<JoinHandle<()>>,
@@ -42,31 +39,24 @@ impl Service {
         config: &Config,
     ) -> Result<(Service, broadcast::Receiver<Envelope>), ServiceError> {
         let store = open_store(config)?;
-        let (phone, events) = Phone::start(config).await?;
-        let (stop_recorder, stop) = oneshot::channel();
-        let recorder = (
-            stop_recorder,
-            tokio::spawn(recorder::run(store.clone(), phone.subscribe(), stop)),
-        );
+        let webhooks = if config.webhooks.is_empty() {
+            None
+        } else {
+            Some(webhooks::dispatcher(&store, &config.webhooks)?)
+        };
+        let journal = StoreJournal {
+            store: store.clone(),
+            webhooks: webhooks.clone(),
+        };
+        let (phone, events) = Phone::start_journaled(config, Box::new(journal)).await?;
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
-        let mut background = vec![tokio::spawn(recorder::prune(
+        let mut background = vec![tokio::spawn(journal::prune(
             store.clone(),
             config.history.retention_days,
         ))];
-        if !config.webhooks.is_empty() {
-            match webhooks::start(
-                &store,
-                &config.webhooks,
-                phone.subscribe(),
-                shutdown.clone(),
-            ) {
-                Ok(t) => tasks.extend(t),
-                Err(e) => {
-                    phone.shutdown(Duration::from_secs(2)).await;
-                    return Err(e);
-                }
-            }
+        if let Some(dispatcher) = webhooks {
+            tasks.push(tokio::spawn(dispatcher.run(shutdown.clone())));
             info!(endpoints = config.webhooks.len(), "webhooks");
         }
         let bridge = if config.bridge.enabled {
@@ -84,8 +74,11 @@ impl Service {
                     Some(b)
                 }
                 Err(e) => {
-                    shutdown.cancel();
                     phone.shutdown(Duration::from_secs(2)).await;
+                    shutdown.cancel();
+                    for task in background {
+                        task.abort();
+                    }
                     return Err(e.into());
                 }
             }
@@ -102,7 +95,6 @@ impl Service {
             Service {
                 phone,
                 store,
-                recorder,
                 shutdown,
                 tasks,
                 background,
@@ -131,19 +123,12 @@ impl Service {
         if let Some(bridge) = self.bridge {
             bridge.shutdown().await;
         }
+        // The journal has written every call.ended (history and webhook outbox) by the time
+        // the phone has shut down.
         self.phone.shutdown(within).await;
-        // The recorder writes the call.ended rows already queued, then stops.
-        let (stop, recorder) = self.recorder;
-        let _ = stop.send(());
-        if tokio::time::timeout(RECORDER_DRAIN, recorder)
-            .await
-            .is_err()
-        {
-            warn!("the history recorder did not finish in time");
-        }
         self.shutdown.cancel();
-        // The webhook feeder queues what is pending and stops; the dispatcher stops between
-        // attempts (an attempt cut short is sent again at the next start).
+        // The dispatcher stops between attempts (an attempt cut short is sent again at the
+        // next start).
         for task in self.background {
             task.abort();
         }

@@ -5,16 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use dialtone_api::Envelope;
 use dialtone_engine::config::WebhookConfig;
 use dialtone_engine::secrets;
 use dialtone_store::Store;
 use dialtone_webhooks::{
     Delivery, Dispatcher, NextStep, Outbox, OutboxError, RetryPolicy, WebhookEndpoint, WebhookEvent,
 };
-use tokio::sync::broadcast::{self, error::RecvError};
-use tokio_util::sync::CancellationToken;
-use tracing::warn;
 
 use crate::error::ServiceError;
 
@@ -113,54 +109,20 @@ pub fn endpoint(config: &WebhookConfig) -> Result<WebhookEndpoint, ServiceError>
     })
 }
 
-/// Starts delivering: a dispatcher over the store's outbox and a task that enqueues every
-/// matching event. Deliveries pending from an earlier run go out too.
-pub(crate) fn start(
+/// The dispatcher for the `[[webhooks]]` config, over the store's outbox. The service's
+/// journal queues into it; [`Dispatcher::run`] sends, including what an earlier run left pending.
+pub(crate) fn dispatcher(
     store: &Store,
     configs: &[WebhookConfig],
-    events: broadcast::Receiver<Envelope>,
-    shutdown: CancellationToken,
-) -> Result<Vec<tokio::task::JoinHandle<()>>, ServiceError> {
+) -> Result<Dispatcher, ServiceError> {
     let endpoints = endpoints(configs)?;
     // Each endpoint carries its own max_attempts; the policy gives the backoff.
     let policy = RetryPolicy::default();
     let outbox: Arc<dyn Outbox> = Arc::new(StoreOutbox(store.clone()));
-    let dispatcher =
-        Dispatcher::new(outbox, endpoints, policy).map_err(|source| ServiceError::Webhook {
-            name: "*".into(),
-            source,
-        })?;
-    let runner = tokio::spawn(dispatcher.clone().run(shutdown.clone()));
-    let feeder = tokio::spawn(feed(dispatcher, events, shutdown));
-    Ok(vec![runner, feeder])
-}
-
-async fn feed(
-    dispatcher: Dispatcher,
-    mut events: broadcast::Receiver<Envelope>,
-    shutdown: CancellationToken,
-) {
-    loop {
-        tokio::select! {
-            received = events.recv() => match received {
-                Ok(env) => {
-                    if let Err(e) = dispatcher.enqueue(&env) {
-                        warn!(event = env.event.name(), error = %e, "cannot queue webhook");
-                    }
-                }
-                Err(RecvError::Lagged(n)) => warn!(missed = n, "webhook feeder fell behind; some events are not delivered"),
-                Err(RecvError::Closed) => return,
-            },
-            _ = shutdown.cancelled() => {
-                while let Ok(env) = events.try_recv() {
-                    if let Err(e) = dispatcher.enqueue(&env) {
-                        warn!(event = env.event.name(), error = %e, "cannot queue webhook");
-                    }
-                }
-                return;
-            }
-        }
-    }
+    Dispatcher::new(outbox, endpoints, policy).map_err(|source| ServiceError::Webhook {
+        name: "*".into(),
+        source,
+    })
 }
 
 #[cfg(test)]
