@@ -27,6 +27,8 @@ echo "==> UI unit tests (vitest)"
 (cd ui && npm test --silent)
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
+echo "==> cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
 echo "==> building"
 cargo build --workspace --bins
 echo "==> unit and layer tests"

@@ -410,10 +410,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_decodes_with_and_without_padding() {
-        assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(decode_base64("aGk").unwrap(), b"hi");
-        assert_eq!(decode_base64("iVBORw0KGgo=").unwrap()[1..4], *b"PNG");
+    fn base64_decodes_with_and_without_padding() -> Result<()> {
+        assert_eq!(decode_base64("aGVsbG8=")?, b"hello");
+        assert_eq!(decode_base64("aGk")?, b"hi");
+        assert_eq!(decode_base64("iVBORw0KGgo=")?[1..4], *b"PNG");
         assert!(decode_base64("a$b").is_err());
+        Ok(())
     }
 }
