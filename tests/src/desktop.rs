@@ -231,7 +231,7 @@ fn request(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<
     if bytes.is_some() {
         headers.push(("Content-Type", "application/json"));
     }
-    let r = http::send(port, method, path, &headers, bytes.as_deref())?;
+    let r = http::send_without_close(port, method, path, &headers, bytes.as_deref())?;
     let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
     if std::env::var_os("DIALTONE_WEBDRIVER_TRACE").is_some() {
         eprintln!("webdriver {method} {path} -> {} {}", r.status, r.text());
