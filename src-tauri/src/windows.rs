@@ -117,6 +117,13 @@ pub fn close_incoming(app: &AppHandle, call_id: &str) {
     }
 }
 
+/// Whether the incoming-call window exists and is shown.
+pub fn incoming_visible(app: &AppHandle) -> bool {
+    app.get_webview_window(INCOMING)
+        .and_then(|w| w.is_visible().ok())
+        .unwrap_or(false)
+}
+
 /// Bottom right of the primary monitor's work area, in logical pixels.
 fn corner_position(app: &AppHandle) -> Option<(f64, f64)> {
     let monitor = app.primary_monitor().ok().flatten()?;

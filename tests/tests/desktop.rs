@@ -1,6 +1,8 @@
 //! The desktop smoke test: the real `dialtone-desktop` (Tauri) under WebDriver on a private
 //! Xvfb display, registered as 1001 at a private Kamailio, dials a baresip peer (1003) from
-//! its window, sees the call come up, hangs up, and reports a tray icon.
+//! its window, sees the call come up, hangs up, and reports a tray icon; answers and
+//! declines calls from the incoming-call window; and hands a `tel:` link from a second start
+//! to the running app.
 //!
 //! Needs `cd ui && npm run build` and `cargo build -p dialtone-desktop` first (same
 //! CARGO_TARGET_DIR), plus tauri-driver, WebKitWebDriver and Xvfb; skipped with a printed
@@ -210,27 +212,72 @@ fn desktop_app_dials_hangs_up_and_has_a_tray() -> Result<()> {
     result
 }
 
-/// The popup is only counted, not driven: under WebKitWebDriver a click or script in that
-/// unfocused window never returns and switching to it can drop the driver's connection. The
-/// call is answered from the main window's panel.
+impl Setup {
+    /// Has baresip call the app and waits for the incoming-call window; its handle and the
+    /// main window's.
+    fn ring(&mut self) -> Result<(String, String)> {
+        let main = self.session.window_handle()?;
+        let uri = format!("sip:{PHONE_USER}@127.0.0.1:{}", self.k.udp_port());
+        self.peer.dial(&uri)?;
+        let mut popup = None;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            popup = self
+                .session
+                .window_handles()?
+                .into_iter()
+                .find(|h| *h != main);
+            Ok(popup.is_some())
+        })
+        .context("no incoming-call window")?;
+        let mut info = serde_json::Value::Null;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            info = self.session.invoke("shell_info")?;
+            Ok(info["incomingWindowVisible"] == true)
+        })
+        .with_context(|| format!("the shell never said the popup is on screen: {info}"))?;
+        Ok((main, popup.unwrap_or_default()))
+    }
+
+    /// Waits until the incoming-call window is off screen (the app hides it to reuse it),
+    /// as the shell reports it to the main window.
+    fn wait_popup_closed(&self) -> Result<()> {
+        let mut last = serde_json::Value::Null;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            last = self.session.invoke("shell_info")?;
+            Ok(last["incomingWindowVisible"] == false)
+        })
+        .with_context(|| format!("the incoming-call window stayed open: {last}"))
+    }
+}
+
+/// The incoming-call window shows the caller; its Answer button answers, the window closes
+/// and the main window shows the call.
 #[test]
-fn an_incoming_call_opens_the_popup_and_is_answered_from_the_window() -> Result<()> {
+fn an_incoming_call_is_answered_from_the_popup() -> Result<()> {
     let Some(mut s) = Setup::start(false)? else {
         return Ok(());
     };
     let mut run = || -> Result<()> {
-        let main = s.session.window_handle()?;
-        let uri = format!("sip:{PHONE_USER}@127.0.0.1:{}", s.k.udp_port());
-        s.peer.dial(&uri)?;
-        dialtone_e2e::desktop::wait_until(WAIT, || {
-            Ok(s.session.window_handles()?.iter().any(|h| *h != main))
-        })
-        .context("no incoming-call window")?;
-        let answer = s.session.wait_for(r#"[data-testid="answer"]"#, WAIT)?;
-        s.session.click(&answer)?;
+        let (main, popup) = s.ring()?;
+        s.session.switch_to(&popup)?;
+        // No screenshot here: under Xvfb, WebKitWebDriver's snapshot of this always-on-top,
+        // unfocused window sometimes never answers.
+        let caller = s
+            .session
+            .wait_for(r#"[data-testid="incoming-caller"]"#, WAIT)
+            .context("the popup shows no caller")?;
+        let shown = s.session.text(&caller)?;
+        ensure!(
+            shown.contains(PEER),
+            "the popup names {shown:?}, not {PEER}"
+        );
+        s.session.wait_for(r#"[data-testid="answer"]"#, WAIT)?;
+        s.session.click_detached(r#"[data-testid="answer"]"#)?;
         s.peer
             .wait_call_established(WAIT)
             .context("baresip never saw the call answered")?;
+        s.session.switch_to(&main)?;
+        s.wait_popup_closed()?;
         s.session
             .wait_for(r#"[data-testid="active-call"][data-state="active"]"#, WAIT)
             .context("the answered call never showed as active")?;
@@ -240,6 +287,35 @@ fn an_incoming_call_opens_the_popup_and_is_answered_from_the_window() -> Result<
     let result = run();
     if result.is_err() {
         s.report("incoming-failed.png");
+    }
+    result
+}
+
+/// Decline in the incoming-call window rejects the call: baresip hears the refusal and the
+/// window closes.
+#[test]
+fn an_incoming_call_is_declined_from_the_popup() -> Result<()> {
+    let Some(mut s) = Setup::start(false)? else {
+        return Ok(());
+    };
+    let mut run = || -> Result<()> {
+        let (main, popup) = s.ring()?;
+        s.session.switch_to(&popup)?;
+        s.session.wait_for(r#"[data-testid="decline"]"#, WAIT)?;
+        s.session.click_detached(r#"[data-testid="decline"]"#)?;
+        s.peer
+            .wait_call_closed(WAIT)
+            .context("baresip never heard the call declined")?;
+        s.session.switch_to(&main)?;
+        s.wait_popup_closed()?;
+        s.session
+            .wait_gone(r#"[data-testid="active-call"]"#, WAIT)
+            .context("the declined call stayed on screen")?;
+        Ok(())
+    };
+    let result = run();
+    if result.is_err() {
+        s.report("decline-failed.png");
     }
     result
 }

@@ -179,6 +179,8 @@ pub struct ShellInfo {
     pub version: String,
     /// The tray icon exists.
     pub tray: bool,
+    /// The incoming-call window is on screen now.
+    pub incoming_window_visible: bool,
     /// An OS keyring (Secret Service, Keychain, Credential Manager) answered.
     pub keyring_available: bool,
     /// Why not, in words for the person, when it did not.

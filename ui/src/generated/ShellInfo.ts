@@ -9,6 +9,10 @@ export type ShellInfo = { version: string,
  */
 tray: boolean, 
 /**
+ * The incoming-call window is on screen now.
+ */
+incomingWindowVisible: boolean, 
+/**
  * An OS keyring (Secret Service, Keychain, Credential Manager) answered.
  */
 keyringAvailable: boolean, 
