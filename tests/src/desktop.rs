@@ -314,29 +314,6 @@ impl Session {
         Ok(())
     }
 
-    /// Clicks the element matching `css` from a script, just after this command has been
-    /// answered. For a button that closes its own window (the incoming-call window's Answer
-    /// and Decline): WebKitWebDriver never answers a native click whose window goes away.
-    /// The button's own click handler runs, as for a person's click.
-    pub fn click_detached(&self, css: &str) -> Result<()> {
-        let script = format!(
-            "const b = document.querySelector({});\
-             if (!b) return false;\
-             setTimeout(() => b.click(), 50);\
-             return true;",
-            serde_json::to_string(css)?
-        );
-        let found = self.call(
-            "POST",
-            "/execute/sync",
-            Some(&json!({ "script": script, "args": [] })),
-        )?;
-        if found != Value::Bool(true) {
-            bail!("no `{css}` to click");
-        }
-        Ok(())
-    }
-
     /// The rendered text of an element.
     pub fn text(&self, element: &str) -> Result<String> {
         Ok(self

@@ -271,8 +271,8 @@ fn an_incoming_call_is_answered_from_the_popup() -> Result<()> {
             shown.contains(PEER),
             "the popup names {shown:?}, not {PEER}"
         );
-        s.session.wait_for(r#"[data-testid="answer"]"#, WAIT)?;
-        s.session.click_detached(r#"[data-testid="answer"]"#)?;
+        let answer = s.session.wait_for(r#"[data-testid="answer"]"#, WAIT)?;
+        s.session.click(&answer)?;
         s.peer
             .wait_call_established(WAIT)
             .context("baresip never saw the call answered")?;
@@ -301,8 +301,8 @@ fn an_incoming_call_is_declined_from_the_popup() -> Result<()> {
     let mut run = || -> Result<()> {
         let (main, popup) = s.ring()?;
         s.session.switch_to(&popup)?;
-        s.session.wait_for(r#"[data-testid="decline"]"#, WAIT)?;
-        s.session.click_detached(r#"[data-testid="decline"]"#)?;
+        let decline = s.session.wait_for(r#"[data-testid="decline"]"#, WAIT)?;
+        s.session.click(&decline)?;
         s.peer
             .wait_call_closed(WAIT)
             .context("baresip never heard the call declined")?;
