@@ -117,9 +117,9 @@ pub fn close_incoming(app: &AppHandle, call_id: &str) {
     }
 }
 
-/// Whether the incoming-call window exists and is shown.
-pub fn incoming_visible(app: &AppHandle) -> bool {
-    app.get_webview_window(INCOMING)
+/// Whether the window labelled `label` exists and is shown.
+pub fn visible(app: &AppHandle, label: &str) -> bool {
+    app.get_webview_window(label)
         .and_then(|w| w.is_visible().ok())
         .unwrap_or(false)
 }

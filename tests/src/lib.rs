@@ -8,6 +8,7 @@ pub mod browser;
 pub mod desktop;
 pub mod http;
 pub mod kamailio;
+pub mod notifications;
 pub mod page;
 pub mod phone;
 pub mod rig;

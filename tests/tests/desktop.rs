@@ -1,8 +1,10 @@
 //! The desktop smoke test: the real `dialtone-desktop` (Tauri) under WebDriver on a private
 //! Xvfb display, registered as 1001 at a private Kamailio, dials a baresip peer (1003) from
 //! its window, sees the call come up, hangs up, and reports a tray icon; answers and
-//! declines calls from the incoming-call window; and hands a `tel:` link from a second start
-//! to the running app.
+//! declines calls from the incoming-call window; answers from the incoming-call
+//! notification and reopens the window from a missed-call notification (a notification server
+//! on the private bus, `dialtone_e2e::notifications`, presses the buttons); and hands a
+//! `tel:` link from a second start to the running app.
 //!
 //! Needs `cd ui && npm run build` and `cargo build -p dialtone-desktop` first (same
 //! CARGO_TARGET_DIR), plus tauri-driver, WebKitWebDriver and Xvfb; skipped with a printed
@@ -16,6 +18,7 @@ use dialtone_e2e::baresip::{AudioSource, Baresip, BaresipOptions, PCMU};
 use dialtone_e2e::browser::artifacts_dir;
 use dialtone_e2e::desktop::{desktop_binary, missing_tools, Desktop, Session};
 use dialtone_e2e::kamailio::{free_port, password_for, Kamailio};
+use dialtone_e2e::notifications::Notifications;
 use dialtone_e2e::rig::free_rtp_range;
 
 const PHONE_USER: &str = "1001";
@@ -102,6 +105,7 @@ struct Setup {
     app: std::path::PathBuf,
     // Field order is drop order: the app goes first, the registrar last.
     session: Session,
+    notifications: Notifications,
     desktop: Desktop,
     peer: Baresip,
     k: Kamailio,
@@ -127,6 +131,7 @@ impl Setup {
         std::fs::write(&config_path, config(&k, dir.path())?)?;
         let env = vec![(PASSWORD_ENV.to_owned(), password_for(PHONE_USER))];
         let desktop = Desktop::start(dir.path(), &env)?;
+        let notifications = Notifications::start(&desktop.bus_address)?;
         let config_arg = config_path.display().to_string();
         let session = desktop.session(&app, &["--config", &config_arg])?;
         session
@@ -138,6 +143,7 @@ impl Setup {
         Ok(Some(Setup {
             app,
             session,
+            notifications,
             desktop,
             peer,
             k,
@@ -155,6 +161,7 @@ impl Setup {
             Ok(html) => eprintln!("--- page ---\n{html}"),
             Err(e) => eprintln!("no page source: {e:#}"),
         }
+        eprintln!("--- notifications ---\n{:#?}", self.notifications.shown());
         eprintln!(
             "--- tauri-driver log ---\n{}\n--- baresip ---\n{}\n--- kamailio ---\n{}",
             self.desktop.driver_log(),
@@ -238,6 +245,11 @@ impl Setup {
         Ok((main, popup.unwrap_or_default()))
     }
 
+    /// A field of `shell_info`, asked from the main window.
+    fn shell(&self, field: &str) -> Result<serde_json::Value> {
+        Ok(self.session.invoke("shell_info")?[field].clone())
+    }
+
     /// Waits until the incoming-call window is off screen (the app hides it to reuse it),
     /// as the shell reports it to the main window.
     fn wait_popup_closed(&self) -> Result<()> {
@@ -316,6 +328,82 @@ fn an_incoming_call_is_declined_from_the_popup() -> Result<()> {
     let result = run();
     if result.is_err() {
         s.report("decline-failed.png");
+    }
+    result
+}
+
+/// The incoming-call notification names the caller and offers Answer and Decline; Answer
+/// answers the call.
+#[test]
+fn an_incoming_call_is_answered_from_its_notification() -> Result<()> {
+    let Some(mut s) = Setup::start(false)? else {
+        return Ok(());
+    };
+    let mut run = || -> Result<()> {
+        s.ring()?;
+        let note = s.notifications.wait_for("Incoming call", WAIT)?;
+        ensure!(note.app_name == "Dialtone", "{note:?}");
+        ensure!(
+            note.body.contains(PEER),
+            "the notification names {:?}",
+            note.body
+        );
+        for action in ["default", "answer", "decline"] {
+            ensure!(
+                note.actions.iter().any(|a| a == action),
+                "no {action:?} button: {note:?}"
+            );
+        }
+        s.notifications.press_until(note.id, "answer", WAIT, || {
+            Ok(s.session
+                .find(r#"[data-testid="active-call"][data-state="active"]"#)?
+                .is_some())
+        })?;
+        s.peer
+            .wait_call_established(WAIT)
+            .context("baresip never saw the call answered")?;
+        s.wait_popup_closed()?;
+        s.hang_up()?;
+        Ok(())
+    };
+    let result = run();
+    if result.is_err() {
+        s.report("notification-answer-failed.png");
+    }
+    result
+}
+
+/// A call that rings out unanswered gives a missed-call notification; clicking it brings the
+/// main window back from the tray.
+#[test]
+fn a_missed_call_notification_shows_the_hidden_window_when_clicked() -> Result<()> {
+    let Some(mut s) = Setup::start(false)? else {
+        return Ok(());
+    };
+    let mut run = || -> Result<()> {
+        let hidden = s.session.invoke("window_close_self")?;
+        ensure!(hidden.is_null(), "window_close_self: {hidden}");
+        ensure!(
+            s.shell("mainWindowVisible")? == false,
+            "the main window did not hide"
+        );
+        s.ring()?;
+        s.peer.hangup()?;
+        let note = s.notifications.wait_for("Missed call", WAIT)?;
+        ensure!(
+            note.body.contains(PEER),
+            "the notification names {:?}",
+            note.body
+        );
+        s.notifications.press_until(note.id, "default", WAIT, || {
+            Ok(s.shell("mainWindowVisible")? == true)
+        })?;
+        s.wait_popup_closed()?;
+        Ok(())
+    };
+    let result = run();
+    if result.is_err() {
+        s.report("notification-missed-failed.png");
     }
     result
 }

@@ -179,6 +179,8 @@ pub struct ShellInfo {
     pub version: String,
     /// The tray icon exists.
     pub tray: bool,
+    /// The main window is on screen now (not hidden to the tray).
+    pub main_window_visible: bool,
     /// The incoming-call window is on screen now.
     pub incoming_window_visible: bool,
     /// An OS keyring (Secret Service, Keychain, Credential Manager) answered.

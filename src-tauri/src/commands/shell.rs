@@ -16,7 +16,8 @@ pub async fn shell_info(app: AppHandle) -> Result<ShellInfo, ShellError> {
     Ok(ShellInfo {
         version: app.package_info().version.to_string(),
         tray: shell.has_tray(),
-        incoming_window_visible: crate::windows::incoming_visible(&app),
+        main_window_visible: crate::windows::visible(&app, crate::windows::MAIN),
+        incoming_window_visible: crate::windows::visible(&app, crate::windows::INCOMING),
         keyring_available,
         keyring_message,
         config_path: shell.config_path.as_ref().map(|p| p.display().to_string()),

@@ -9,6 +9,10 @@ export type ShellInfo = { version: string,
  */
 tray: boolean, 
 /**
+ * The main window is on screen now (not hidden to the tray).
+ */
+mainWindowVisible: boolean, 
+/**
  * The incoming-call window is on screen now.
  */
 incomingWindowVisible: boolean, 

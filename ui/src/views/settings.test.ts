@@ -29,7 +29,7 @@ function fakeDesktop() {
     copyText: vi.fn(),
     checkForUpdates: vi.fn(),
     installUpdate: vi.fn(),
-    shellInfo: vi.fn(async () => ({ version: "0.1.0", tray: true, incomingWindowVisible: false, keyringAvailable: false, keyringMessage: "no Secret Service", configPath: null })),
+    shellInfo: vi.fn(async () => ({ version: "0.1.0", tray: true, mainWindowVisible: true, incomingWindowVisible: false, keyringAvailable: false, keyringMessage: "no Secret Service", configPath: null })),
     showMain: vi.fn(),
     closeSelf: vi.fn(),
     onDevicesChanged: vi.fn(() => () => undefined),
