@@ -35,6 +35,8 @@ use crate::secrets;
 const REGISTER_TIMEOUT: Duration = Duration::from_secs(8);
 /// How long an OPTIONS keep-alive may go unanswered.
 const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(4);
+/// How long shutdown waits for the SIP sockets to close.
+const SOCKETS_CLOSE: Duration = Duration::from_secs(1);
 /// How often the local address towards each registrar is checked for a network change.
 const ADDRESS_CHECK: Duration = Duration::from_secs(10);
 
@@ -326,7 +328,10 @@ impl Phone {
                 "not every account confirmed its unregistration in time"
             );
         }
-        self.inner.agent.shutdown();
+        // A phone started right after (settings saved in the app) binds the same SIP port.
+        if !self.inner.agent.shutdown_and_wait(SOCKETS_CLOSE).await {
+            warn!("the SIP sockets did not close in time");
+        }
     }
 
     async fn forward_agent_events(self, mut events: mpsc::Receiver<AgentEvent>) {

@@ -271,6 +271,13 @@ impl UserAgent {
         self.transports.shutdown();
     }
 
+    /// [`UserAgent::shutdown`], returning once the SIP sockets are closed (at most `within`;
+    /// `false` if they were not by then).
+    pub async fn shutdown_and_wait(&self, within: Duration) -> bool {
+        self.calls.clear();
+        self.transports.shutdown_and_wait(within).await
+    }
+
     async fn dispatch(
         self,
         mut inbound: mpsc::Receiver<TransportEvent>,

@@ -189,6 +189,8 @@ struct Inner {
     tcp_local: SocketAddr,
     shutdown_tx: watch::Sender<bool>,
     tls_configs: Mutex<HashMap<TlsSettings, Arc<ClientConfig>>>,
+    /// The UDP reader and the TCP accept loop: each owns its socket until it ends.
+    listeners: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Inner {
@@ -252,17 +254,19 @@ impl Transports {
             is_shut: AtomicBool::new(false),
         });
         let udp = Arc::new(udp);
-        tokio::spawn(udp::recv_loop(
-            shared.clone(),
-            udp.clone(),
-            udp_local,
-            shared.shutdown_rx.clone(),
-        ));
-        tokio::spawn(stream::accept_loop(
-            shared.clone(),
-            listener,
-            shared.shutdown_rx.clone(),
-        ));
+        let listeners = vec![
+            tokio::spawn(udp::recv_loop(
+                shared.clone(),
+                udp.clone(),
+                udp_local,
+                shared.shutdown_rx.clone(),
+            )),
+            tokio::spawn(stream::accept_loop(
+                shared.clone(),
+                listener,
+                shared.shutdown_rx.clone(),
+            )),
+        ];
         tracing::debug!(%udp_local, %tcp_local, "SIP transports bound");
         let inner = Inner {
             shared,
@@ -271,6 +275,7 @@ impl Transports {
             tcp_local,
             shutdown_tx,
             tls_configs: Mutex::new(HashMap::new()),
+            listeners: Mutex::new(listeners),
         };
         Ok((
             Transports {
@@ -473,6 +478,27 @@ impl Transports {
     /// ports) as soon as the runtime next polls them. Dropping the last clone does the same.
     pub fn shutdown(&self) {
         self.inner.shutdown();
+    }
+
+    /// [`Transports::shutdown`], then waits (at most `within`) until the UDP reader and the
+    /// TCP accept loop have ended and so closed their sockets: the port can be bound again
+    /// when this returns `true` (a phone restarted on the same port needs that).
+    pub async fn shutdown_and_wait(&self, within: Duration) -> bool {
+        self.shutdown();
+        let listeners: Vec<_> = std::mem::take(
+            &mut *self
+                .inner
+                .listeners
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        tokio::time::timeout(within, async {
+            for task in listeners {
+                let _ = task.await;
+            }
+        })
+        .await
+        .is_ok()
     }
 }
 

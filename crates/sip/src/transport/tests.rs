@@ -177,6 +177,22 @@ async fn bind_gives_udp_and_tcp_the_same_port() {
     assert_eq!(t.udp_local_addr(), t.tcp_local_addr());
 }
 
+/// A phone restarted with new settings binds the same SIP port again at once.
+#[tokio::test]
+async fn after_shutdown_and_wait_the_same_port_binds_again() {
+    let (t, _events) = Transports::bind(LOCALHOST, 0).await.unwrap();
+    let port = t.udp_local_addr().port();
+    // Other holders (the user agent's tasks) keep their clones alive meanwhile.
+    let still_held = t.clone();
+    assert!(t.shutdown_and_wait(Duration::from_secs(2)).await);
+    let (again, _events) = Transports::bind(LOCALHOST, port)
+        .await
+        .expect("the port is free again for UDP and TCP");
+    assert_eq!(again.udp_local_addr().port(), port);
+    assert_eq!(again.tcp_local_addr().port(), port);
+    drop(still_held);
+}
+
 #[tokio::test]
 async fn local_addr_for_unspecified_bind_is_the_routed_address() {
     let (t, _events) = Transports::bind(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0)
