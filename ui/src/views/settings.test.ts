@@ -62,6 +62,36 @@ describe("settings", () => {
     expect(desktop.saveSettings.mock.calls[0]![0].accounts[0]!.domain).toBe("pbx2.test");
   });
 
+  it("Test registration saves, keeps the form on screen and shows the registration result", async () => {
+    const { desktop, backend } = fakeDesktop();
+    let listener: ((env: unknown) => void) | undefined;
+    (backend.subscribe as ReturnType<typeof vi.fn>).mockImplementation((fn: (env: unknown) => void) => {
+      listener = fn;
+      return () => (listener = undefined);
+    });
+    const view = settings(desktop, backend);
+    document.body.replaceChildren(view.root);
+    await view.open();
+    button(view.root, "Edit").click();
+    const name = view.root.querySelector<HTMLInputElement>('[data-testid="account-display-name"]')!;
+    name.value = "Agent Seven";
+    view.root.querySelector<HTMLButtonElement>('[data-testid="account-test"]')!.click();
+    await flush();
+    await flush();
+    expect(desktop.saveSettings.mock.calls[0]![0].accounts[0]!.displayName).toBe("Agent Seven");
+    expect(backend.execute).toHaveBeenCalledWith({ command: "account.reregister", args: { accountId: "work" } });
+    listener?.({ event: "registration.changed", data: { accountId: "work", state: "registered", reason: null } });
+    const result = view.root.querySelector('[data-testid="account-test-result"]');
+    expect(result?.isConnected).toBe(true);
+    expect(result?.textContent).toBe("registered");
+    // Edits after the save go into the saved document.
+    name.value = "Agent Eight";
+    button(view.root, "Apply").click();
+    await flush();
+    await flush();
+    expect(desktop.saveSettings.mock.calls[1]![0].accounts[0]!.displayName).toBe("Agent Eight");
+  });
+
   it("shows a save error next to the form", async () => {
     const { desktop, backend } = fakeDesktop();
     desktop.saveSettings.mockRejectedValueOnce(new Error("domain: not a host"));

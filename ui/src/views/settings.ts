@@ -30,8 +30,8 @@ function field(labelText: string, control: HTMLElement, hint?: string): HTMLElem
 function text(value: string | null, attrs: Record<string, string> = {}): HTMLInputElement {
   return h("input", { type: "text", value: value ?? "", ...attrs });
 }
-function check(labelText: string, value: boolean, onChange: (v: boolean) => void): HTMLElement {
-  const box = h("input", { type: "checkbox", checked: value });
+function check(labelText: string, value: boolean, onChange: (v: boolean) => void, testId?: string): HTMLElement {
+  const box = h("input", { type: "checkbox", checked: value, ...(testId ? { "data-testid": testId } : {}) });
   box.addEventListener("change", () => onChange(box.checked));
   return h("label", { class: "check" }, box, " ", labelText);
 }
@@ -105,13 +105,15 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
     status,
   );
 
-  async function save(): Promise<Settings | null> {
+  /** Saves the settings; `rerender` redraws the tab (the account form keeps itself, so that
+   * its "Test registration" result stays on screen). */
+  async function save(rerender = true): Promise<Settings | null> {
     if (!doc) return null;
     try {
       doc = await desktop.saveSettings(doc);
       error.textContent = "";
       status.textContent = "Saved.";
-      renderTab();
+      if (rerender) renderTab();
       return doc;
     } catch (e) {
       showError(error, e);
@@ -153,7 +155,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
           { "data-testid": "settings-account", "data-account-id": a.id },
           h("span", { class: "name" }, `${a.displayName || a.id} — ${a.user}@${a.domain} (${a.transport})`),
           a.enabled ? null : h("span", { class: "tag" }, "disabled"),
-          h("button", { type: "button", onclick: () => body.replaceChildren(...accountForm(s, i)) }, "Edit"),
+          h("button", { type: "button", "data-testid": "account-edit", onclick: () => body.replaceChildren(...accountForm(s, i)) }, "Edit"),
           h("button", {
             type: "button",
             class: "danger",
@@ -177,7 +179,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
     saveButton.hidden = true;
     const a: AccountSettings = index >= 0 ? { ...s.accounts[index]! } : emptyAccount();
     const id = text(a.id, { required: "true", pattern: "[A-Za-z0-9_-]+" });
-    const name = text(a.displayName);
+    const name = text(a.displayName, { "data-testid": "account-display-name" });
     const user = text(a.user, { required: "true" });
     const authUser = text(a.authUser);
     const domain = text(a.domain, { required: "true" });
@@ -221,7 +223,11 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
           return false;
         }
       }
-      return (await save()) !== null;
+      const saved = await save(false);
+      if (!saved) return false;
+      // Edits go on against the saved document (an added account now has its index).
+      s = saved;
+      return true;
     };
     const test = async () => {
       result.textContent = "Saving and registering…";
@@ -473,7 +479,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
       h("h3", {}, "App"),
       version,
       keyring,
-      check("Start at login", s.app.startAtLogin, (v) => (s.app.startAtLogin = v)),
+      check("Start at login", s.app.startAtLogin, (v) => (s.app.startAtLogin = v), "start-at-login"),
       check("Start minimised to the tray", s.app.startMinimised, (v) => (s.app.startMinimised = v)),
       check("Check for updates at start", s.app.checkUpdatesAtStart, (v) => (s.app.checkUpdatesAtStart = v)),
       h("button", {
