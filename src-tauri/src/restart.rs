@@ -6,11 +6,15 @@ use std::time::Duration;
 
 use dialtone_api::{CallState, Status};
 use dialtone_service::Service;
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Emitter, Manager};
 use tracing::{error, info, warn};
 
 use crate::error::ShellError;
 use crate::state::Shell;
+
+/// Where the windows hear that the phone is going away and coming back (`connecting`, `open`,
+/// `closed`), so that they take a fresh status once the new one runs.
+pub const PHONE_STATE: &str = "dialtone://phone";
 
 /// How long the old phone may take to unregister.
 const STOP_WITHIN: Duration = Duration::from_secs(3);
@@ -32,16 +36,30 @@ pub async fn restart(app: &AppHandle) -> Result<(), ShellError> {
     }
     shell.restart_pending.store(false, Ordering::Relaxed);
     let config = shell.config();
+    tell(app, "connecting");
     if let Some(old) = shell.take_service().await {
         old.shutdown(STOP_WITHIN).await;
     }
-    let (service, events) = Service::start(&config).await?;
+    let (service, events) = match Service::start(&config).await {
+        Ok(started) => started,
+        Err(e) => {
+            tell(app, "closed");
+            return Err(e.into());
+        }
+    };
     info!("phone restarted with the saved settings");
     shell.put_service(service).await;
     if shell.next_events.send(events).is_err() {
         warn!("the event forwarder has stopped");
     }
+    tell(app, "open");
     Ok(())
+}
+
+fn tell(app: &AppHandle, state: &str) {
+    if let Err(e) = app.emit(PHONE_STATE, state) {
+        warn!(error = %e, "cannot tell the windows about the phone restart");
+    }
 }
 
 /// After a call ends: the restart saved settings were waiting for, if the calls are over.

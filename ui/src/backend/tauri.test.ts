@@ -97,7 +97,7 @@ describe("TauriBackend speaks the agreed command contract", () => {
     expect(unlisten).toHaveBeenCalled();
   });
 
-  it("invoke errors {code, message} become BackendError; the connection is always open", async () => {
+  it("invoke errors {code, message} become BackendError; the connection is open at once", async () => {
     invoke.mockRejectedValueOnce({ code: "keyring_unavailable", message: "no keyring" });
     const err = await new TauriBackend().desktop.setPassword("w", "p").catch((e) => e);
     expect(err).toBeInstanceOf(BackendError);
@@ -107,6 +107,19 @@ describe("TauriBackend speaks the agreed command contract", () => {
     const states: string[] = [];
     new TauriBackend().onConnection((s) => states.push(s));
     expect(states).toEqual(["open"]);
+  });
+
+  it("a phone restart in the shell reaches onConnection as connecting, then open", async () => {
+    const states: string[] = [];
+    const off = new TauriBackend().onConnection((s) => states.push(s));
+    const [channel, handler] = listen.mock.calls.at(-1)!;
+    expect(channel).toBe("dialtone://phone");
+    handler({ payload: "connecting" });
+    handler({ payload: "open" });
+    expect(states).toEqual(["open", "connecting", "open"]);
+    await Promise.resolve();
+    off();
+    expect(unlisten).toHaveBeenCalled();
   });
 });
 

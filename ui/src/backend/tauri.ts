@@ -26,6 +26,8 @@ import {
 export const EVENT_CHANNEL = "dialtone://event";
 export const AUDIO_LEVEL_CHANNEL = "dialtone://audio-level";
 export const DEVICES_CHANNEL = "dialtone://devices";
+/** The shell restarting the phone with saved settings: `connecting`, then `open` (or `closed`). */
+export const PHONE_CHANNEL = "dialtone://phone";
 
 /** `invoke`, with the shell's `{code, message}` errors as `BackendError`. */
 export async function call<T>(name: string, args?: Record<string, unknown>): Promise<T> {
@@ -142,6 +144,6 @@ export class TauriBackend implements Backend {
   }
   onConnection(onChange: (state: ConnectionState) => void): Unsubscribe {
     onChange("open");
-    return () => undefined;
+    return listenSync<ConnectionState>(PHONE_CHANNEL, onChange);
   }
 }
