@@ -104,7 +104,9 @@ impl Desktop {
             .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
             .env("GDK_BACKEND", "x11")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-            // The app's window state, webview data and caches stay in the test's folder.
+            // The app's window state, webview data, caches and autostart entry (written under
+            // $HOME/.config whatever XDG_CONFIG_HOME says) stay in the test's folder.
+            .env("HOME", dir.join("home"))
             .env("XDG_CONFIG_HOME", dir.join("config"))
             .env("XDG_DATA_HOME", dir.join("data"))
             .env("XDG_CACHE_HOME", dir.join("cache"))
@@ -309,6 +311,16 @@ impl Session {
         self.call(
             "POST",
             &format!("/element/{element}/click"),
+            Some(&json!({})),
+        )?;
+        Ok(())
+    }
+
+    /// Empties an input.
+    pub fn clear(&self, element: &str) -> Result<()> {
+        self.call(
+            "POST",
+            &format!("/element/{element}/clear"),
             Some(&json!({})),
         )?;
         Ok(())

@@ -29,10 +29,13 @@ const START: Duration = Duration::from_secs(45);
 /// Bound on every call step.
 const WAIT: Duration = Duration::from_secs(15);
 
+/// A comment in the config file that saving settings from the window must keep.
+const KEPT_COMMENT: &str = "# Written by the desktop test; settings saves keep this line.";
+
 fn config(k: &Kamailio, dir: &std::path::Path) -> Result<String> {
     let (rtp_min, rtp_max) = free_rtp_range(10)?;
     Ok(format!(
-        r#"
+        r#"{KEPT_COMMENT}
 [sip]
 listen = "127.0.0.1"
 port = {sip_port}
@@ -109,7 +112,7 @@ struct Setup {
     desktop: Desktop,
     peer: Baresip,
     k: Kamailio,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     _turn: std::sync::MutexGuard<'static, ()>,
 }
 
@@ -147,7 +150,7 @@ impl Setup {
             desktop,
             peer,
             k,
-            _dir: dir,
+            dir,
             _turn: turn,
         }))
     }
@@ -404,6 +407,113 @@ fn a_missed_call_notification_shows_the_hidden_window_when_clicked() -> Result<(
     let result = run();
     if result.is_err() {
         s.report("notification-missed-failed.png");
+    }
+    result
+}
+
+/// Settings saved from the window go into the config file (its comments kept) and apply
+/// without a restart of the app: a new display name re-registers the account and shows in
+/// the header; "Start at login" writes the XDG autostart entry.
+#[test]
+fn settings_saved_from_the_window_apply_and_persist() -> Result<()> {
+    let Some(s) = Setup::start(true)? else {
+        return Ok(());
+    };
+    let config_path = s.dir.path().join("config.toml");
+    let run = || -> Result<()> {
+        let nav = s
+            .session
+            .wait_for(r#"[data-testid="nav-settings"]"#, WAIT)?;
+        s.session.click(&nav)?;
+        let tab = s.session.wait_for("#tab-accounts", WAIT)?;
+        s.session.click(&tab)?;
+        let edit = s
+            .session
+            .wait_for(r#"[data-testid="account-edit"]"#, WAIT)?;
+        s.session.click(&edit)?;
+        let name = s
+            .session
+            .wait_for(r#"[data-testid="account-display-name"]"#, WAIT)?;
+        s.session.clear(&name)?;
+        s.session.type_text(&name, "Agent Seven")?;
+        // "Test registration" saves, restarts the phone with the new account and registers.
+        let test = s
+            .session
+            .wait_for(r#"[data-testid="account-test"]"#, WAIT)?;
+        s.session.click(&test)?;
+        let result = s
+            .session
+            .wait_for(r#"[data-testid="account-test-result"]"#, WAIT)?;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            Ok(s.session.text(&result)?.starts_with("registered"))
+        })
+        .with_context(|| {
+            format!(
+                "the test registration said {:?}",
+                s.session.text(&result).unwrap_or_default()
+            )
+        })?;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            let Some(state) = s
+                .session
+                .find(r#"[data-testid="account-state"][data-state="registered"]"#)?
+            else {
+                return Ok(false);
+            };
+            Ok(s.session.text(&state)?.contains("Agent Seven"))
+        })
+        .context("the header never showed the new display name, registered")?;
+        let saved = std::fs::read_to_string(&config_path)?;
+        ensure!(
+            saved.contains(r#"display_name = "Agent Seven""#),
+            "the display name is not in the file:\n{saved}"
+        );
+        ensure!(
+            saved.contains(KEPT_COMMENT),
+            "the comment was lost:\n{saved}"
+        );
+
+        let tab = s.session.wait_for("#tab-app", WAIT)?;
+        s.session.click(&tab)?;
+        let login = s
+            .session
+            .wait_for(r#"[data-testid="start-at-login"]"#, WAIT)?;
+        s.session.click(&login)?;
+        let save = s
+            .session
+            .wait_for(r#"[data-testid="settings-save"]"#, WAIT)?;
+        s.session.click(&save)?;
+        let status = s
+            .session
+            .wait_for(r#"[data-testid="settings-status"]"#, WAIT)?;
+        dialtone_e2e::desktop::wait_until(WAIT, || Ok(s.session.text(&status)? == "Saved."))
+            .context("the app settings were not saved")?;
+        let saved = std::fs::read_to_string(&config_path)?;
+        ensure!(
+            saved.contains("start_at_login = true"),
+            "start_at_login is not in the file:\n{saved}"
+        );
+        let autostart = s.dir.path().join("home/.config/autostart");
+        let entries: Vec<String> = std::fs::read_dir(&autostart)
+            .with_context(|| format!("no {}", autostart.display()))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        ensure!(
+            entries == ["Dialtone.desktop"],
+            "no autostart entry in {}: {entries:?}",
+            autostart.display()
+        );
+        let entry = std::fs::read_to_string(autostart.join("Dialtone.desktop"))?;
+        ensure!(
+            entry.contains(&format!("Exec={} --minimised", s.app.display())),
+            "the autostart entry does not start this app in the tray:\n{entry}"
+        );
+        Ok(())
+    };
+    let result = run();
+    if result.is_err() {
+        s.report("settings-failed.png");
     }
     result
 }
