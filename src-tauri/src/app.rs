@@ -110,6 +110,7 @@ fn setup(
     let (next_events, restarted) = tokio::sync::mpsc::unbounded_channel();
     app.manage(Shell::new(config_path, config, service, next_events));
     let handle = app.handle().clone();
+    crate::signals::quit_on_signals(&handle);
     crate::tray::build(&handle);
     tauri::async_runtime::spawn(crate::forward::supervise(handle.clone(), events, restarted));
 

@@ -8,6 +8,7 @@ pub mod forward;
 pub mod links;
 mod notify;
 mod restart;
+mod signals;
 pub mod state;
 mod tray;
 pub mod updates;
