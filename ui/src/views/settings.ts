@@ -109,6 +109,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
    * its "Test registration" result stays on screen). */
   async function save(rerender = true): Promise<Settings | null> {
     if (!doc) return null;
+    status.textContent = "Saving…";
     try {
       doc = await desktop.saveSettings(doc);
       error.textContent = "";
@@ -116,6 +117,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
       if (rerender) renderTab();
       return doc;
     } catch (e) {
+      status.textContent = "";
       showError(error, e);
       return null;
     }
