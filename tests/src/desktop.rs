@@ -19,6 +19,8 @@ use crate::kamailio::free_port;
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
 const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a helper process may take to stop on SIGTERM before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(2);
 /// Between two looks for an element or a condition.
 const POLL: Duration = Duration::from_millis(200);
 
@@ -69,7 +71,20 @@ pub fn desktop_binary() -> Result<PathBuf> {
 struct Guard(Child);
 
 impl Drop for Guard {
+    /// SIGTERM first, so that Xvfb and dbus-daemon remove their lock files and sockets;
+    /// SIGKILL after [`STOP_TIMEOUT`].
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            if !matches!(self.0.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -163,25 +178,39 @@ impl Desktop {
 }
 
 fn start_xvfb(dir: &Path) -> Result<(String, Guard)> {
-    // A display number nobody holds: no lock file and no socket.
-    let n = (90..400)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-                && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-        })
-        .context("no free X display number")?;
-    let display = format!(":{n}");
+    // Xvfb picks a free display itself and writes its number to stdout when it is ready
+    // (`-displayfd 1`), so stale lock files of killed servers never block a run.
     let log = std::fs::File::create(dir.join("xvfb.log"))?;
-    let child = Command::new("Xvfb")
-        .args([&display, "-nolisten", "tcp", "-screen", "0", "1280x1024x24"])
-        .stdout(Stdio::null())
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-nolisten",
+            "tcp",
+            "-screen",
+            "0",
+            "1280x1024x24",
+        ])
+        .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
         .context("starting Xvfb")?;
+    let stdout = child.stdout.take().context("no Xvfb stdout")?;
     let guard = Guard(child);
-    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-    wait_until(START_TIMEOUT, || Ok(socket.exists())).context("Xvfb did not start")?;
-    Ok((display, guard))
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(START_TIMEOUT)
+        .context("Xvfb did not start")?;
+    let n: u32 = line
+        .trim()
+        .parse()
+        .with_context(|| format!("Xvfb printed {line:?}, not a display number"))?;
+    Ok((format!(":{n}"), guard))
 }
 
 fn start_bus(display: &str) -> Result<(String, Guard)> {
@@ -312,6 +341,32 @@ impl Session {
             "POST",
             &format!("/element/{element}/click"),
             Some(&json!({})),
+        )?;
+        Ok(())
+    }
+
+    /// Ends the session now (its app closes); dropping it afterwards does nothing more.
+    pub fn delete(&self) -> Result<()> {
+        request(self.port, "DELETE", &format!("/session/{}", self.id), None)?;
+        Ok(())
+    }
+
+    /// The window's position and size: `(x, y, width, height)`.
+    pub fn rect(&self) -> Result<(i64, i64, i64, i64)> {
+        let r = self.call("GET", "/window/rect", None)?;
+        let n = |k: &str| r[k].as_f64().map(|v| v.round() as i64);
+        match (n("x"), n("y"), n("width"), n("height")) {
+            (Some(x), Some(y), Some(w), Some(h)) => Ok((x, y, w, h)),
+            _ => bail!("unexpected window rect: {r}"),
+        }
+    }
+
+    /// Moves and resizes the window.
+    pub fn set_rect(&self, x: i64, y: i64, width: i64, height: i64) -> Result<()> {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(&json!({ "x": x, "y": y, "width": width, "height": height })),
         )?;
         Ok(())
     }

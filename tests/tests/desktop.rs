@@ -483,27 +483,36 @@ fn settings_saved_from_the_window_apply_and_persist() -> Result<()> {
             .session
             .wait_for(r#"[data-testid="settings-save"]"#, WAIT)?;
         s.session.click(&save)?;
-        let status = s
-            .session
-            .wait_for(r#"[data-testid="settings-status"]"#, WAIT)?;
-        dialtone_e2e::desktop::wait_until(WAIT, || Ok(s.session.text(&status)? == "Saved."))
-            .context("the app settings were not saved")?;
+        // The status still says "Saved." from the account's save: wait for the effects.
+        let autostart = s.dir.path().join("home/.config/autostart");
+        let mut entries: Vec<String> = Vec::new();
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            entries = std::fs::read_dir(&autostart)
+                .map(|dir| {
+                    dir.filter_map(|e| e.ok())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(!entries.is_empty())
+        })
+        .with_context(|| format!("no autostart entry in {}", autostart.display()))?;
+        ensure!(
+            entries == ["Dialtone.desktop"],
+            "unexpected autostart entries in {}: {entries:?}",
+            autostart.display()
+        );
+        // The file is written before start at login is applied.
         let saved = std::fs::read_to_string(&config_path)?;
         ensure!(
             saved.contains("start_at_login = true"),
             "start_at_login is not in the file:\n{saved}"
         );
-        let autostart = s.dir.path().join("home/.config/autostart");
-        let entries: Vec<String> = std::fs::read_dir(&autostart)
-            .with_context(|| format!("no {}", autostart.display()))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        ensure!(
-            entries == ["Dialtone.desktop"],
-            "no autostart entry in {}: {entries:?}",
-            autostart.display()
-        );
+        let status = s
+            .session
+            .wait_for(r#"[data-testid="settings-status"]"#, WAIT)?;
+        dialtone_e2e::desktop::wait_until(WAIT, || Ok(s.session.text(&status)? == "Saved."))
+            .context("the window never said the settings were saved")?;
         let entry = std::fs::read_to_string(autostart.join("Dialtone.desktop"))?;
         ensure!(
             entry.contains(&format!("Exec={} --minimised", s.app.display())),
@@ -514,6 +523,103 @@ fn settings_saved_from_the_window_apply_and_persist() -> Result<()> {
     let result = run();
     if result.is_err() {
         s.report("settings-failed.png");
+    }
+    result
+}
+
+/// The process id of the app started with `--config <config>` (the test's own config path
+/// names it uniquely).
+fn app_pid(config: &std::path::Path) -> Result<Option<u32>> {
+    let wanted = config.display().to_string();
+    for entry in std::fs::read_dir("/proc")? {
+        let Ok(entry) = entry else { continue };
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+        let is_app = args
+            .first()
+            .is_some_and(|a| a.ends_with(b"dialtone-desktop"));
+        if is_app && args.contains(&wanted.as_bytes()) {
+            return Ok(Some(pid));
+        }
+    }
+    Ok(None)
+}
+
+/// The session ending (SIGTERM, as at logout) quits like the tray's Quit: the account is
+/// unregistered at the registrar, and the window's place and size come back at the next
+/// start.
+#[test]
+fn sigterm_unregisters_and_the_window_comes_back_where_it_was() -> Result<()> {
+    let Some(mut s) = Setup::start(true)? else {
+        return Ok(());
+    };
+    let config_path = s.dir.path().join("config.toml");
+    let mut run = || -> Result<()> {
+        let before = s.session.rect()?;
+        s.session.set_rect(140, 60, 460, 680)?;
+        let placed = s.session.rect()?;
+        ensure!(
+            placed != before,
+            "the window did not move or resize: {before:?} -> {placed:?}"
+        );
+        println!("window moved from {before:?} to {placed:?}");
+        let registered =
+            s.k.bindings()?
+                .into_iter()
+                .filter(|b| b.aor == PHONE_USER)
+                .count();
+        ensure!(
+            registered == 1,
+            "{registered} bindings for {PHONE_USER} before quitting"
+        );
+        let pid = app_pid(&config_path)?.context("the app's process was not found")?;
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()?;
+        ensure!(killed.success(), "kill -TERM {pid} failed");
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            Ok(!std::path::Path::new(&format!("/proc/{pid}")).exists())
+        })
+        .context("the app did not quit on SIGTERM")?;
+        let left =
+            s.k.bindings()?
+                .into_iter()
+                .filter(|b| b.aor == PHONE_USER)
+                .count();
+        ensure!(
+            left == 0,
+            "{left} bindings for {PHONE_USER} left after SIGTERM"
+        );
+
+        // The driver allows one session: end the one whose app has gone.
+        s.session.delete()?;
+        let config_arg = config_path.display().to_string();
+        s.session = s.desktop.session(&s.app, &["--config", &config_arg])?;
+        s.session
+            .wait_for(
+                r#"[data-testid="account-state"][data-state="registered"]"#,
+                START,
+            )
+            .context("the app did not register again after its restart")?;
+        let restored = s.session.rect()?;
+        ensure!(
+            restored == placed,
+            "the window came back at {restored:?}, not where it was ({placed:?})"
+        );
+        Ok(())
+    };
+    let result = run();
+    if result.is_err() {
+        s.report("sigterm-failed.png");
     }
     result
 }
