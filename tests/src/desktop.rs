@@ -381,6 +381,11 @@ impl Session {
         Ok(())
     }
 
+    /// A DOM property of an element (`value` of a `<meter>`, ...).
+    pub fn property(&self, element: &str, name: &str) -> Result<Value> {
+        self.call("GET", &format!("/element/{element}/property/{name}"), None)
+    }
+
     /// The rendered text of an element.
     pub fn text(&self, element: &str) -> Result<String> {
         Ok(self

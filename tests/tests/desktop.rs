@@ -99,6 +99,41 @@ fn screenshot(session: &Session, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// The tone at the app's microphone.
+const MIC_HZ: f64 = 700.0;
+
+/// A sound card for the app made of files (there is none on a test machine): the app's
+/// `$HOME/.asoundrc` makes ALSA's default capture read `mic.raw` (a [`MIC_HZ`] tone, 32-bit float
+/// samples as the audio layer asks for them) and its default playback write `speaker.raw`.
+/// ALSA's null device under the file plugin has no clock (four seconds record in
+/// milliseconds), so this card serves the level meter and the speaker test only; calls in
+/// these tests keep `backend = "null"`, and the call tests check real audio through WAV files.
+fn sound_card(dir: &std::path::Path) -> Result<()> {
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home)?;
+    let mic: Vec<u8> = (0..48_000 * 20)
+        .flat_map(|i| {
+            let t = f64::from(i) / 48_000.0;
+            ((0.5 * (2.0 * std::f64::consts::PI * MIC_HZ * t).sin()) as f32).to_le_bytes()
+        })
+        .collect();
+    std::fs::write(dir.join("mic.raw"), mic)?;
+    std::fs::write(
+        home.join(".asoundrc"),
+        format!(
+            r#"pcm.!default {{
+  type asym
+  playback.pcm {{ type file; slave.pcm "null"; file "{out}"; format "raw" }}
+  capture.pcm {{ type file; slave.pcm "null"; file "/dev/null"; infile "{mic}"; format "raw" }}
+}}
+"#,
+            out = dir.join("speaker.raw").display(),
+            mic = dir.join("mic.raw").display(),
+        ),
+    )?;
+    Ok(())
+}
+
 /// One desktop app at a time: two WebKit apps under WebDriver at once on this machine's
 /// cores make the driver fail (screenshots answer 500).
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -133,6 +168,7 @@ impl Setup {
         let config_path = dir.path().join("config.toml");
         std::fs::write(&config_path, config(&k, dir.path())?)?;
         let env = vec![(PASSWORD_ENV.to_owned(), password_for(PHONE_USER))];
+        sound_card(dir.path())?;
         let desktop = Desktop::start(dir.path(), &env)?;
         let notifications = Notifications::start(&desktop.bus_address)?;
         let config_arg = config_path.display().to_string();
@@ -523,6 +559,68 @@ fn settings_saved_from_the_window_apply_and_persist() -> Result<()> {
     let result = run();
     if result.is_err() {
         s.report("settings-failed.png");
+    }
+    result
+}
+
+/// The audio settings: the level meter moves with the microphone's signal and "Play test
+/// tone" plays on the speaker (ALSA devices backed by files, see [`sound_card`]).
+#[test]
+fn the_microphone_meter_moves_and_the_speaker_test_plays() -> Result<()> {
+    let Some(s) = Setup::start(true)? else {
+        return Ok(());
+    };
+    let run = || -> Result<()> {
+        let nav = s
+            .session
+            .wait_for(r#"[data-testid="nav-settings"]"#, WAIT)?;
+        s.session.click(&nav)?;
+        let tab = s.session.wait_for("#tab-audio", WAIT)?;
+        s.session.click(&tab)?;
+        let meter = s.session.wait_for(r#"[data-testid="mic-level"]"#, WAIT)?;
+        let toggle = s.session.wait_for(r#"[data-testid="mic-test"]"#, WAIT)?;
+        s.session.click(&toggle)?;
+        let mut peak = 0.0;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            peak = s.session.property(&meter, "value")?.as_f64().unwrap_or(0.0);
+            Ok(peak > 0.2)
+        })
+        .with_context(|| format!("the meter stayed at {peak} with a 0.5 tone at the microphone"))?;
+        println!("microphone meter peak: {peak:.3}");
+        s.session.click(&toggle)?;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            Ok(s.session.property(&meter, "value")?.as_f64() == Some(0.0))
+        })
+        .context("the meter did not reset when stopped")?;
+
+        let speaker_file = s.dir.path().join("speaker.raw");
+        let speaker = s
+            .session
+            .wait_for(r#"[data-testid="speaker-test"]"#, WAIT)?;
+        s.session.click(&speaker)?;
+        let mut loudest = 0.0_f32;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            let bytes = std::fs::read(&speaker_file).unwrap_or_default();
+            loudest = bytes
+                .chunks_exact(4)
+                .filter_map(|c| <[u8; 4]>::try_from(c).ok())
+                .map(|c| f32::from_le_bytes(c).abs())
+                .filter(|v| v.is_finite())
+                .fold(0.0, f32::max);
+            Ok(loudest > 0.05)
+        })
+        .with_context(|| format!("the speaker got no tone (loudest sample {loudest})"))?;
+        println!("speaker test loudest sample: {loudest:.3}");
+        let error = s
+            .session
+            .wait_for(r#"[data-testid="settings-error"]"#, WAIT)?;
+        let shown = s.session.text(&error)?;
+        ensure!(shown.is_empty(), "the settings show an error: {shown}");
+        Ok(())
+    };
+    let result = run();
+    if result.is_err() {
+        s.report("audio-failed.png");
     }
     result
 }

@@ -291,8 +291,8 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
     const input = select(opts(devices.inputs), s.audio.inputDevice ?? "", (v) => (s.audio.inputDevice = orNull(v)));
     const output = select(opts(devices.outputs), s.audio.outputDevice ?? "", (v) => (s.audio.outputDevice = orNull(v)));
     const ringer = select(opts(devices.outputs), s.audio.ringerDevice ?? "", (v) => (s.audio.ringerDevice = orNull(v)));
-    const bar = h("meter", { min: "0", max: "1", low: "0.6", high: "0.9", optimum: "0.3", value: "0", "aria-label": "Microphone level" });
-    const meterButton = h("button", { type: "button", "aria-pressed": "false" }, "Test microphone");
+    const bar = h("meter", { min: "0", max: "1", low: "0.6", high: "0.9", optimum: "0.3", value: "0", "aria-label": "Microphone level", "data-testid": "mic-level" });
+    const meterButton = h("button", { type: "button", "aria-pressed": "false", "data-testid": "mic-test" }, "Test microphone");
     meterButton.addEventListener("click", async () => {
       if (stopMeter) {
         stopMeter();
@@ -312,6 +312,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
     });
     const speaker = h("button", {
       type: "button",
+      "data-testid": "speaker-test",
       onclick: () => desktop.testSpeaker(s.audio.outputDevice).catch((e) => showError(error, e)),
     }, "Play test tone");
     return [
