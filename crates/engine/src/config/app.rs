@@ -14,7 +14,9 @@ pub struct AppConfig {
     pub start_minimised: bool,
     /// Look for a newer version at start (default true).
     pub check_updates: bool,
-    /// Where updates are looked for; `None`: the built-in endpoint. Always `https://`.
+    /// Where updates are looked for; `None`: the built-in endpoint. `https://`, or `http://` to
+    /// a loopback address (a local test server; release builds still refuse plain http when
+    /// they check).
     pub update_endpoint: Option<String>,
 }
 
@@ -29,16 +31,19 @@ impl Default for AppConfig {
     }
 }
 
-/// Checks an update endpoint: `https://host[:port][/path]`, no user info, no whitespace or
-/// control characters. Returns it trimmed.
+/// Checks an update endpoint: `https://host[:port][/path]` (or `http://` to a loopback host),
+/// no user info, no whitespace or control characters. Returns it trimmed.
 pub fn check_update_endpoint(url: &str) -> Result<String, String> {
     let url = url.trim();
-    let Some(rest) = url
-        .get(..8)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
-        .map(|_| &url[8..])
-    else {
-        return Err(format!("`{url}` must be an https:// URL"));
+    let scheme = |prefix: &str| {
+        url.get(..prefix.len())
+            .filter(|s| s.eq_ignore_ascii_case(prefix))
+            .map(|_| &url[prefix.len()..])
+    };
+    let (rest, plain) = match (scheme("https://"), scheme("http://")) {
+        (Some(rest), _) => (rest, false),
+        (None, Some(rest)) => (rest, true),
+        (None, None) => return Err(format!("`{url}` must be an https:// URL")),
     };
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!(
@@ -55,6 +60,15 @@ pub fn check_update_endpoint(url: &str) -> Result<String, String> {
     };
     if host.is_empty() {
         return Err(format!("`{url}` has no host"));
+    }
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if plain && !loopback {
+        return Err(format!(
+            "`{url}` must be an https:// URL (plain http only to a loopback address)"
+        ));
     }
     Ok(url.to_owned())
 }

@@ -713,3 +713,31 @@ fn integration_sections_are_read_and_checked() {
     let (_, _, msg) = err("[screen_pop]\nurl = \"https://crm.example.com/?p={phone}\"\n");
     assert!(msg.contains("phone"), "unknown placeholder: {msg}");
 }
+
+#[test]
+fn update_endpoint_is_https_or_plain_http_to_loopback_only() {
+    for good in [
+        "https://updates.example.com/latest.json",
+        "http://127.0.0.1:8080/latest.json",
+        "http://[::1]:8080/latest.json",
+        "http://localhost/latest.json",
+    ] {
+        let c = ok(&format!("[app]\nupdate_endpoint = \"{good}\"\n"));
+        assert_eq!(c.app.update_endpoint.as_deref(), Some(good));
+    }
+    for (bad, why) in [
+        (
+            "http://updates.example.com/latest.json",
+            "plain http only to a loopback",
+        ),
+        (
+            "http://10.0.0.1/latest.json",
+            "plain http only to a loopback",
+        ),
+        ("ftp://127.0.0.1/latest.json", "must be an https:// URL"),
+        ("https://user@example.com/x", "user name or password"),
+    ] {
+        let (_, _, msg) = err(&format!("[app]\nupdate_endpoint = \"{bad}\"\n"));
+        assert!(msg.contains(why), "{bad}: {msg}");
+    }
+}
