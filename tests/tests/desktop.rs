@@ -20,6 +20,7 @@ use dialtone_e2e::desktop::{desktop_binary, missing_tools, Desktop, Session};
 use dialtone_e2e::kamailio::{free_port, password_for, Kamailio};
 use dialtone_e2e::notifications::Notifications;
 use dialtone_e2e::rig::free_rtp_range;
+use dialtone_e2e::static_server::StaticServer;
 
 const PHONE_USER: &str = "1001";
 const PEER: &str = "1003";
@@ -32,7 +33,7 @@ const WAIT: Duration = Duration::from_secs(15);
 /// A comment in the config file that saving settings from the window must keep.
 const KEPT_COMMENT: &str = "# Written by the desktop test; settings saves keep this line.";
 
-fn config(k: &Kamailio, dir: &std::path::Path) -> Result<String> {
+fn config(k: &Kamailio, dir: &std::path::Path, updates: &str) -> Result<String> {
     let (rtp_min, rtp_max) = free_rtp_range(10)?;
     Ok(format!(
         r#"{KEPT_COMMENT}
@@ -54,6 +55,7 @@ enabled = false
 
 [app]
 check_updates = false
+update_endpoint = "{updates}/latest.json"
 
 [dialing]
 confirm_links = true
@@ -147,6 +149,8 @@ struct Setup {
     desktop: Desktop,
     peer: Baresip,
     k: Kamailio,
+    /// Serves `updates/` as the update endpoint.
+    updates: StaticServer,
     dir: tempfile::TempDir,
     _turn: std::sync::MutexGuard<'static, ()>,
 }
@@ -166,7 +170,11 @@ impl Setup {
         let k = Kamailio::start()?;
         let peer = peer(&k, peer_answers)?;
         let config_path = dir.path().join("config.toml");
-        std::fs::write(&config_path, config(&k, dir.path())?)?;
+        let updates_dir = dir.path().join("updates");
+        std::fs::create_dir_all(&updates_dir)?;
+        std::fs::write(updates_dir.join("index.html"), "updates")?;
+        let updates = StaticServer::start(&updates_dir)?;
+        std::fs::write(&config_path, config(&k, dir.path(), &updates.origin())?)?;
         let env = vec![(PASSWORD_ENV.to_owned(), password_for(PHONE_USER))];
         sound_card(dir.path())?;
         let desktop = Desktop::start(dir.path(), &env)?;
@@ -186,6 +194,7 @@ impl Setup {
             desktop,
             peer,
             k,
+            updates,
             dir,
             _turn: turn,
         }))
@@ -623,6 +632,119 @@ fn the_microphone_meter_moves_and_the_speaker_test_plays() -> Result<()> {
         s.report("audio-failed.png");
     }
     result
+}
+
+/// An update offered with a signature from a key other than the app's is found by "Check for
+/// updates now" and refused at "Install and restart": the app keeps running and its
+/// executable is not touched.
+#[test]
+fn an_update_with_a_foreign_signature_is_refused() -> Result<()> {
+    let Some(s) = Setup::start(true)? else {
+        return Ok(());
+    };
+    let run = || -> Result<()> {
+        let updates = s.dir.path().join("updates");
+        let artifact = updates.join("Dialtone_9.9.9_amd64.AppImage.tar.gz");
+        std::fs::write(&artifact, b"not Dialtone at all")?;
+        let signature = sign_with_throwaway_key(s.dir.path(), &artifact)?;
+        std::fs::write(
+            updates.join("latest.json"),
+            serde_json::to_vec(&serde_json::json!({
+                "version": "9.9.9",
+                "notes": "A test release",
+                "pub_date": "2026-11-21T00:00:00Z",
+                "platforms": {
+                    "linux-x86_64": {
+                        "signature": signature,
+                        "url": format!("{}/Dialtone_9.9.9_amd64.AppImage.tar.gz", s.updates.origin()),
+                    }
+                }
+            }))?,
+        )?;
+        let before = std::fs::read(&s.app)?;
+
+        let nav = s
+            .session
+            .wait_for(r#"[data-testid="nav-settings"]"#, WAIT)?;
+        s.session.click(&nav)?;
+        let tab = s.session.wait_for("#tab-app", WAIT)?;
+        s.session.click(&tab)?;
+        let check = s
+            .session
+            .wait_for(r#"[data-testid="update-check"]"#, WAIT)?;
+        s.session.click(&check)?;
+        let info = s.session.wait_for(r#"[data-testid="update-info"]"#, WAIT)?;
+        let mut said = String::new();
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            said = s.session.text(&info)?;
+            Ok(said.contains("9.9.9 is available"))
+        })
+        .with_context(|| format!("the check said {said:?}"))?;
+        let install = s
+            .session
+            .wait_for(r#"[data-testid="update-install"]"#, WAIT)?;
+        s.session.click(&install)?;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            said = s.session.text(&info)?;
+            Ok(said.to_lowercase().contains("signature"))
+        })
+        .with_context(|| format!("the install said {said:?}"))?;
+        println!("install refused: {said}");
+        let running = s.session.invoke("shell_info")?;
+        ensure!(
+            running["version"] == "0.1.0",
+            "the app is not the one that was running: {running}"
+        );
+        ensure!(
+            std::fs::read(&s.app)? == before,
+            "the app's executable changed"
+        );
+        Ok(())
+    };
+    let result = run();
+    if result.is_err() {
+        s.report("update-failed.png");
+    }
+    result
+}
+
+/// Signs `file` with a new key pair (not the app's) using the Tauri CLI from `ui/`; the
+/// signature as an update manifest carries it.
+fn sign_with_throwaway_key(dir: &std::path::Path, file: &std::path::Path) -> Result<String> {
+    let cli =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/.bin/tauri");
+    ensure!(
+        cli.exists(),
+        "{} is missing: run `cd ui && npm install`",
+        cli.display()
+    );
+    let key = dir.join("throwaway.key");
+    let generated = std::process::Command::new(&cli)
+        .args(["signer", "generate", "--ci", "-p", "", "-w"])
+        .arg(&key)
+        .output()?;
+    ensure!(
+        generated.status.success(),
+        "tauri signer generate: {}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let signed = std::process::Command::new(&cli)
+        .args(["signer", "sign", "-p", "", "-f"])
+        .arg(&key)
+        .arg(file)
+        .output()?;
+    ensure!(
+        signed.status.success(),
+        "tauri signer sign: {}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let sig = file.with_file_name(format!(
+        "{}.sig",
+        file.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    ));
+    Ok(std::fs::read_to_string(sig)?.trim().to_owned())
 }
 
 /// The process id of the app started with `--config <config>` (the test's own config path

@@ -487,6 +487,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
       check("Check for updates at start", s.app.checkUpdatesAtStart, (v) => (s.app.checkUpdatesAtStart = v)),
       h("button", {
         type: "button",
+        "data-testid": "update-check",
         onclick: async () => {
           update.textContent = "Checking…";
           try {
@@ -494,7 +495,7 @@ export function settings(desktop: DesktopBackend, backend: Backend) {
             update.replaceChildren(
               info.available
                 ? h("span", {}, `Version ${info.available} is available (you have ${info.currentVersion}). ${info.notes ?? ""} `,
-                    h("button", { type: "button", onclick: () => desktop.installUpdate().catch((e) => showError(update, e)) }, "Install and restart"))
+                    h("button", { type: "button", "data-testid": "update-install", onclick: () => desktop.installUpdate().catch((e) => showError(update, e)) }, "Install and restart"))
                 : `You have the newest version (${info.currentVersion}).`,
             );
           } catch (e) {
