@@ -14,7 +14,7 @@ args=("$@")
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${DIALTONE_HEADLESS:-}" ]; then
     build_ui
     cargo build --release -p dialtone-desktop
-    echo "==> starting the desktop app: dialtone-desktop ${args[*]}  (quit from the tray menu)"
+    echo "==> starting the desktop app: dialtone-desktop ${args[*]}  (quit from the tray menu or with Ctrl-C)"
     exec "$CARGO_TARGET_DIR/release/dialtone-desktop" "${args[@]}"
 fi
 cargo build --release -p dialtone-cli
