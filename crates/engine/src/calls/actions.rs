@@ -19,7 +19,11 @@ impl CallManager {
             match output {
                 Output::Sip(action) => self.sip_action(&id, action).await,
                 Output::Media(action) => self.media_action(&id, action).await,
-                Output::Event(event) => self.events.emit(event),
+                Output::Event(event) => {
+                    // Whoever hears the event and asks for the status sees the same state.
+                    self.publish_infos();
+                    self.events.emit(event)
+                }
                 Output::Finished => self.finish(&id).await,
                 _ => {}
             }
