@@ -105,6 +105,7 @@ impl Desktop {
     /// Starts the three; `dir` holds their logs and the app's data folders. `env` goes to
     /// the driver and so to the app it starts.
     pub fn start(dir: &Path, env: &[(String, String)]) -> Result<Desktop> {
+        std::fs::create_dir_all(dir.join("tmp"))?;
         let (display, xvfb) = start_xvfb(dir)?;
         let (bus_address, bus) = start_bus(&display)?;
         let driver_port = free_port()?;
@@ -122,6 +123,8 @@ impl Desktop {
             // The app's window state, webview data, caches and autostart entry (written under
             // $HOME/.config whatever XDG_CONFIG_HOME says) stay in the test's folder.
             .env("HOME", dir.join("home"))
+            // The tray icon's PNG files are written under the temp dir.
+            .env("TMPDIR", dir.join("tmp"))
             .env("XDG_CONFIG_HOME", dir.join("config"))
             .env("XDG_DATA_HOME", dir.join("data"))
             .env("XDG_CACHE_HOME", dir.join("cache"))

@@ -15,4 +15,5 @@ pub mod rig;
 pub mod sipp;
 pub mod static_server;
 pub mod tone;
+pub mod tray;
 pub mod webhook;

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use dialtone_e2e::baresip::{AudioSource, Baresip, BaresipOptions, PCMU};
 use dialtone_e2e::browser::artifacts_dir;
 use dialtone_e2e::desktop::{desktop_binary, missing_tools, Desktop, Session};
@@ -21,6 +21,7 @@ use dialtone_e2e::kamailio::{free_port, password_for, Kamailio};
 use dialtone_e2e::notifications::Notifications;
 use dialtone_e2e::rig::free_rtp_range;
 use dialtone_e2e::static_server::StaticServer;
+use dialtone_e2e::tray::Tray;
 
 const PHONE_USER: &str = "1001";
 const PEER: &str = "1003";
@@ -163,6 +164,7 @@ struct Setup {
     // Field order is drop order: the app goes first, the registrar last.
     session: Session,
     notifications: Notifications,
+    tray: Tray,
     desktop: Desktop,
     peer: Baresip,
     k: Kamailio,
@@ -196,6 +198,7 @@ impl Setup {
         sound_card(dir.path())?;
         let desktop = Desktop::start(dir.path(), &env)?;
         let notifications = Notifications::start(&desktop.bus_address)?;
+        let tray = Tray::start(&desktop.bus_address)?;
         let config_arg = config_path.display().to_string();
         let session = desktop.session(&app, &["--config", &config_arg])?;
         session
@@ -208,6 +211,7 @@ impl Setup {
             app,
             session,
             notifications,
+            tray,
             desktop,
             peer,
             k,
@@ -750,6 +754,146 @@ fn sigterm_unregisters_and_the_window_comes_back_where_it_was() -> Result<()> {
         ensure!(
             restored == placed,
             "the window came back at {restored:?}, not where it was ({placed:?})"
+        );
+        Ok(())
+    })
+}
+
+impl Setup {
+    /// Waits until the tray shows the icon of `state` (a file in `src-tauri/icons/tray/`).
+    fn wait_tray_icon(&self, state: &str) -> Result<()> {
+        let icon = |name: &str| {
+            dialtone_e2e::tray::png_rgba(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(format!("../src-tauri/icons/tray/{name}.png")),
+            )
+        };
+        let expected = icon(state)?;
+        let mut shown = None;
+        let waited = dialtone_e2e::desktop::wait_until(WAIT, || {
+            // A file being written now reads as a broken PNG: look again.
+            let Ok(now) = self.tray.icon(WAIT) else {
+                return Ok(false);
+            };
+            let matches = now == expected;
+            shown = Some(now);
+            Ok(matches)
+        });
+        if waited.is_ok() {
+            return Ok(());
+        }
+        let which = ["registered", "registering", "failed", "dnd", "in_call"]
+            .into_iter()
+            .find(|name| icon(name).ok() == shown)
+            .unwrap_or("none of the state icons");
+        let name = self.tray.property("IconName", WAIT).unwrap_or_default();
+        let size = shown.as_ref().map(|(w, h, px)| (*w, *h, px.len()));
+        bail!(
+            "the tray never showed the {state} icon within {WAIT:?}; it shows {which} \
+             ({name}, {size:?})"
+        )
+    }
+
+    /// Clicks the tray menu entry whose label starts with `label`.
+    fn tray_click(&self, label: &str) -> Result<()> {
+        let menu = self.tray.menu(WAIT)?;
+        let entry = menu
+            .find(label)
+            .with_context(|| format!("no {label:?} in the tray menu: {menu:#?}"))?;
+        self.tray.click(entry.id, WAIT)
+    }
+}
+
+/// The tray as a desktop panel sees it over D-Bus (StatusNotifierItem and dbusmenu): its
+/// icon follows the state (registered, DND, in a call), and its menu toggles DND, calls back
+/// from Recent calls, shows and hides the window, and quits (unregistering first).
+#[test]
+fn the_tray_icon_follows_the_state_and_its_menu_works() -> Result<()> {
+    with_app(true, "tray-failed.png", |s| {
+        s.wait_tray_icon("registered")?;
+        let menu = s.tray.menu(WAIT)?;
+        let labels: Vec<&str> = menu.children.iter().map(|c| c.label.as_str()).collect();
+        ensure!(
+            labels
+                == [
+                    "Show/Hide",
+                    "Do not disturb",
+                    "Recent calls",
+                    "",
+                    "Check for updates",
+                    "Quit"
+                ],
+            "tray menu: {labels:?}"
+        );
+
+        // Do not disturb from the tray: the window's switch and the icon follow.
+        s.tray_click("Do not disturb")?;
+        let dnd = s.session.wait_for("#dnd-toggle", WAIT)?;
+        dialtone_e2e::desktop::wait_until(
+            WAIT,
+            || Ok(s.session.property(&dnd, "checked")? == true),
+        )
+        .context("DND from the tray did not reach the window")?;
+        s.wait_tray_icon("dnd")?;
+        let toggled = s.tray.menu(WAIT)?;
+        ensure!(
+            toggled.find("Do not disturb").and_then(|e| e.toggle_state) == Some(1),
+            "the DND entry is not checked: {toggled:#?}"
+        );
+        s.tray_click("Do not disturb")?;
+        s.wait_tray_icon("registered")?;
+
+        // A call from the window shows the in-call icon and lands in Recent calls.
+        let input = s.session.wait_for("#dial-input", WAIT)?;
+        s.session.type_text(&input, PEER)?;
+        s.press(r#"[data-testid="dial-button"]"#)?;
+        s.peer
+            .wait_call_established(WAIT)
+            .context("baresip never saw the call")?;
+        s.wait_tray_icon("in_call")?;
+        s.hang_up()?;
+        s.wait_tray_icon("registered")?;
+        let mut recent = None;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            let menu = s.tray.menu(WAIT)?;
+            recent = menu
+                .find("Recent calls")
+                .and_then(|r| r.children.iter().find(|c| c.label.contains(PEER)))
+                .map(|c| c.id);
+            Ok(recent.is_some())
+        })
+        .context("the call never showed in Recent calls")?;
+        // Calling back from Recent calls.
+        s.tray.click(recent.unwrap_or_default(), WAIT)?;
+        s.peer
+            .wait_call_established(WAIT)
+            .context("Recent calls did not call baresip back")?;
+        s.hang_up()?;
+
+        // Show/Hide hides the window, and shows it again.
+        s.tray_click("Show/Hide")?;
+        dialtone_e2e::desktop::wait_until(WAIT, || Ok(s.shell("mainWindowVisible")? == false))
+            .context("Show/Hide did not hide the window")?;
+        s.tray_click("Show/Hide")?;
+        dialtone_e2e::desktop::wait_until(WAIT, || Ok(s.shell("mainWindowVisible")? == true))
+            .context("Show/Hide did not show the window")?;
+
+        // Quit unregisters and ends the app.
+        let config_path = s.dir.path().join("config.toml");
+        let pid = app_pid(&config_path)?.context("the app's process was not found")?;
+        s.tray_click("Quit")?;
+        dialtone_e2e::desktop::wait_until(WAIT, || {
+            Ok(!std::path::Path::new(&format!("/proc/{pid}")).exists())
+        })
+        .context("Quit did not end the app")?;
+        let left =
+            s.k.bindings()?
+                .iter()
+                .filter(|b| b.aor == PHONE_USER)
+                .count();
+        ensure!(
+            left == 0,
+            "{left} bindings for {PHONE_USER} left after Quit"
         );
         Ok(())
     })
