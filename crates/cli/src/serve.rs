@@ -101,9 +101,11 @@ async fn serve(
         .context("cannot start the phone")?;
     let phone = service.phone().clone();
     info!(sip = %phone.sip_address(), accounts = config.accounts.len(), "dialtone running");
-    let printer = print_events.then(|| tokio::spawn(print(events)));
+    // The control socket first: whoever sees the first printed event (a tool or a test
+    // waiting for "registered") can send commands at once.
     let socket = control::socket_path(control)?;
     let server = control::serve(phone.clone(), socket.clone()).await?;
+    let printer = print_events.then(|| tokio::spawn(print(events)));
 
     wait_for_signal().await?;
     info!("shutting down: unregistering");
