@@ -1,6 +1,7 @@
 //! A static file server on 127.0.0.1 for a built web app (the UI's `ui/dist`): GET a path,
 //! get the file under the root (`/` is `index.html`), with a content type from its
-//! extension. Nothing outside the root is served.
+//! extension. Nothing outside the root is served. Or one page for every path (a stand-in
+//! CRM for the browser tests).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,6 +17,9 @@ pub struct StaticServer {
     stop: Arc<AtomicBool>,
 }
 
+/// What a GET of a target gets: its content type and body, or `None` for a 404.
+type Content = dyn Fn(&str) -> Option<(&'static str, Vec<u8>)> + Send + Sync;
+
 impl StaticServer {
     /// Serves `root`, which must hold an `index.html`.
     pub fn start(root: &Path) -> Result<StaticServer> {
@@ -25,6 +29,21 @@ impl StaticServer {
             root.display()
         );
         let root = root.to_path_buf();
+        Self::serving(Arc::new(move |target: &str| {
+            let path = resolve(&root, target)?;
+            let body = std::fs::read(&path).ok()?;
+            Some((content_type(&path), body))
+        }))
+    }
+
+    /// Serves `html` for every path (a stand-in web page, such as a CRM).
+    pub fn single_page(html: String) -> Result<StaticServer> {
+        Self::serving(Arc::new(move |_: &str| {
+            Some(("text/html; charset=utf-8", html.clone().into_bytes()))
+        }))
+    }
+
+    fn serving(content: Arc<Content>) -> Result<StaticServer> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -35,9 +54,9 @@ impl StaticServer {
                     return;
                 }
                 if let Ok(stream) = stream {
-                    let root = root.clone();
+                    let content = content.clone();
                     std::thread::spawn(move || {
-                        let _ = serve(stream, &root);
+                        let _ = serve(stream, &*content);
                     });
                 }
             }
@@ -91,7 +110,7 @@ fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
     full.is_file().then_some(full)
 }
 
-fn serve(stream: TcpStream, root: &Path) -> Result<()> {
+fn serve(stream: TcpStream, content: &Content) -> Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
@@ -107,14 +126,14 @@ fn serve(stream: TcpStream, root: &Path) -> Result<()> {
     let target = parts.next().unwrap_or("/");
     let mut out = stream;
     let found = (method == "GET" || method == "HEAD")
-        .then(|| resolve(root, target))
+        .then(|| content(target))
         .flatten();
-    match found.and_then(|path| std::fs::read(&path).ok().map(|body| (path, body))) {
-        Some((path, body)) => {
+    match found {
+        Some((content_type, body)) => {
             write!(
                 out,
                 "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
-                content_type(&path),
+                content_type,
                 body.len()
             )?;
             if method == "GET" {

@@ -10,7 +10,8 @@ use anyhow::{ensure, Result};
 use dialtone_e2e::baresip::PCMU;
 use dialtone_e2e::bridge::BridgeRig;
 use dialtone_e2e::browser::{artifacts_dir, browser_dir, run_node_test};
-use dialtone_e2e::page::{crm_page, PageServer};
+use dialtone_e2e::page::crm_page;
+use dialtone_e2e::static_server::StaticServer;
 
 const PEER: &str = "1003";
 /// The whole browser run (two pages, a call) is bounded by this.
@@ -22,8 +23,8 @@ fn a_crm_page_drives_calls_through_the_embed_page_in_chromium() -> Result<()> {
     let b = BridgeRig::start("", "")?;
     let mut peer = b.rig.peer(PEER, 440.0, PCMU, true)?;
     let html = crm_page(&b.origin(), &b.token, PEER);
-    let approved = PageServer::start(html.clone())?;
-    let other = PageServer::start(html)?;
+    let approved = StaticServer::single_page(html.clone())?;
+    let other = StaticServer::single_page(html)?;
     b.cli(&["pair", "approve", &approved.origin(), "--silent-dial"])?;
 
     let shots = artifacts_dir("browser")?;
