@@ -4,7 +4,7 @@
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
 
@@ -48,17 +48,22 @@ where
         .envs(env)
         .spawn()
         .context("cannot run node (scripts/test.sh installs Node.js)")?;
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
+    let mut status = None;
+    // Polling the child's exit, with `tick` between looks.
+    let waited = crate::wait::until(within, Duration::from_millis(100), || {
+        status = child.try_wait()?;
+        if status.is_none() {
+            tick()?;
         }
-        tick()?;
-        if Instant::now() > deadline {
+        Ok(status.is_some())
+    });
+    match (waited, status) {
+        (Ok(()), Some(status)) => Ok(status),
+        (waited, _) => {
             let _ = child.kill();
             let _ = child.wait();
-            bail!("the browser test {script} did not finish within {within:?}");
+            waited.with_context(|| format!("the browser test {script} did not finish"))?;
+            bail!("the browser test {script} did not finish within {within:?}")
         }
-        std::thread::sleep(Duration::from_millis(100)); // polling a child's exit
     }
 }

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -78,12 +78,11 @@ impl Drop for Guard {
             .args(["-TERM", &self.0.id().to_string()])
             .stderr(Stdio::null())
             .status();
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        while Instant::now() < deadline {
-            if !matches!(self.0.try_wait(), Ok(None)) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let stopped = crate::wait::until(STOP_TIMEOUT, Duration::from_millis(20), || {
+            Ok(!matches!(self.0.try_wait(), Ok(None)))
+        });
+        if stopped.is_ok() {
+            return;
         }
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -243,18 +242,9 @@ fn wait_port(port: u16, within: Duration) -> Result<()> {
     })
 }
 
-/// Polls `check` until it is true or `within` passes.
-pub fn wait_until(within: Duration, mut check: impl FnMut() -> Result<bool>) -> Result<()> {
-    let deadline = Instant::now() + within;
-    loop {
-        if check()? {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            bail!("not within {within:?}");
-        }
-        std::thread::sleep(POLL);
-    }
+/// Polls `check` every [`POLL`] until it is true or `within` passes.
+pub fn wait_until(within: Duration, check: impl FnMut() -> Result<bool>) -> Result<()> {
+    crate::wait::until(within, POLL, check)
 }
 
 /// One WebDriver request; the answer's `value`, or an error with the driver's message.
@@ -317,19 +307,21 @@ impl Session {
     /// Waits for an element matching `css`. Driver errors while waiting (the webview still
     /// starting, a node replaced mid-look) count as "not yet"; the last one is reported.
     pub fn wait_for(&self, css: &str, within: Duration) -> Result<String> {
-        let deadline = Instant::now() + within;
+        let mut found = None;
         let mut last_error = None;
-        loop {
+        let waited = wait_until(within, || {
             match self.find(css) {
-                Ok(Some(found)) => return Ok(found),
-                Ok(None) => {}
+                Ok(now) => found = now,
                 Err(e) => last_error = Some(e),
             }
-            if Instant::now() >= deadline {
+            Ok(found.is_some())
+        });
+        match found {
+            Some(found) if waited.is_ok() => Ok(found),
+            _ => {
                 let why = last_error.map(|e| format!(" (last driver error: {e:#})"));
-                bail!("no `{css}` within {within:?}{}", why.unwrap_or_default());
+                bail!("no `{css}` within {within:?}{}", why.unwrap_or_default())
             }
-            std::thread::sleep(POLL);
         }
     }
 

@@ -16,4 +16,5 @@ pub mod sipp;
 pub mod static_server;
 pub mod tone;
 pub mod tray;
+pub mod wait;
 pub mod webhook;

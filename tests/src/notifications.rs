@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use zbus::blocking::connection::{Builder, Connection};
 use zbus::zvariant::OwnedValue;
 
@@ -117,19 +117,13 @@ impl Notifications {
 
     /// Waits for a notification whose summary is `summary`.
     pub fn wait_for(&self, summary: &str, within: Duration) -> Result<Shown> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(s) = self.shown().into_iter().find(|s| s.summary == summary) {
-                return Ok(s);
-            }
-            if Instant::now() >= deadline {
-                bail!(
-                    "no {summary:?} notification within {within:?}; shown: {:?}",
-                    self.shown()
-                );
-            }
-            std::thread::sleep(POLL);
-        }
+        let mut found = None;
+        crate::wait::until(within, POLL, || {
+            found = self.shown().into_iter().find(|s| s.summary == summary);
+            Ok(found.is_some())
+        })
+        .with_context(|| format!("no {summary:?} notification; shown: {:?}", self.shown()))?;
+        found.context("no notification")
     }
 
     /// Presses `action` on notification `id` (sends `ActionInvoked`), again every
@@ -141,23 +135,16 @@ impl Notifications {
         within: Duration,
         mut done: impl FnMut() -> Result<bool>,
     ) -> Result<()> {
-        let deadline = Instant::now() + within;
-        loop {
-            self.connection
-                .emit_signal(None::<&str>, PATH, NAME, "ActionInvoked", &(id, action))
-                .context("sending ActionInvoked")?;
-            let next = Instant::now() + PRESS_EVERY;
-            while Instant::now() < next {
-                if done()? {
-                    return Ok(());
-                }
-                if Instant::now() >= deadline {
-                    bail!(
-                        "pressing {action:?} on notification {id} had no effect within {within:?}"
-                    );
-                }
-                std::thread::sleep(POLL);
+        let mut next_press = Instant::now();
+        crate::wait::until(within, POLL, || {
+            if Instant::now() >= next_press {
+                self.connection
+                    .emit_signal(None::<&str>, PATH, NAME, "ActionInvoked", &(id, action))
+                    .context("sending ActionInvoked")?;
+                next_press = Instant::now() + PRESS_EVERY;
             }
-        }
+            done()
+        })
+        .with_context(|| format!("pressing {action:?} on notification {id} had no effect"))
     }
 }

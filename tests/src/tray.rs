@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use zbus::blocking::connection::{Builder, Connection};
@@ -139,16 +139,13 @@ impl Tray {
 
     /// Waits for the first item to register.
     fn item(&self, within: Duration) -> Result<Item> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(item) = self.items.lock().ok().and_then(|i| i.first().cloned()) {
-                return Ok(item);
-            }
-            if Instant::now() >= deadline {
-                bail!("no tray item registered within {within:?}");
-            }
-            std::thread::sleep(POLL);
-        }
+        let mut item = None;
+        crate::wait::until(within, POLL, || {
+            item = self.items.lock().ok().and_then(|i| i.first().cloned());
+            Ok(item.is_some())
+        })
+        .context("no tray item registered")?;
+        item.context("no tray item registered")
     }
 
     fn item_proxy(&self, within: Duration) -> Result<Proxy<'static>> {
