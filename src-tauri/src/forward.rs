@@ -39,8 +39,13 @@ impl TrayState {
 }
 
 /// A call in progress wins, then do-not-disturb, then the best account's registration.
+/// Whether any call is still up.
+pub fn calls_up(status: &Status) -> bool {
+    status.calls.iter().any(|c| c.state != CallState::Ended)
+}
+
 pub fn tray_state(status: &Status) -> TrayState {
-    if status.calls.iter().any(|c| c.state != CallState::Ended) {
+    if calls_up(status) {
         return TrayState::InCall;
     }
     if status.dnd {

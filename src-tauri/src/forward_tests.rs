@@ -47,6 +47,18 @@ fn status(accounts: Vec<AccountStatus>, dnd: bool, calls: Vec<CallState>) -> Sta
     }
 }
 
+#[test]
+fn only_calls_not_ended_count_as_up() {
+    assert!(!calls_up(&status(vec![], false, vec![])));
+    assert!(!calls_up(&status(vec![], false, vec![CallState::Ended])));
+    assert!(calls_up(&status(
+        vec![],
+        false,
+        vec![CallState::Ended, CallState::Incoming]
+    )));
+    assert!(calls_up(&status(vec![], false, vec![CallState::Active])));
+}
+
 fn incoming(call_id: &str, name: Option<&str>, number: Option<&str>) -> Envelope {
     env(Event::CallIncoming(CallIncoming {
         call_id: call_id.into(),

@@ -4,12 +4,12 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use dialtone_api::{CallState, Status};
 use dialtone_service::Service;
 use tauri::{AppHandle, Emitter, Manager};
 use tracing::{error, info, warn};
 
 use crate::error::ShellError;
+use crate::forward::calls_up;
 use crate::state::Shell;
 
 /// Where the windows hear that the phone is going away and coming back (`connecting`, `open`,
@@ -18,11 +18,6 @@ pub const PHONE_STATE: &str = "dialtone://phone";
 
 /// How long the old phone may take to unregister.
 const STOP_WITHIN: Duration = Duration::from_secs(3);
-
-/// Whether any call is still up.
-pub fn calls_up(status: &Status) -> bool {
-    status.calls.iter().any(|c| c.state != CallState::Ended)
-}
 
 /// Restarts the phone with the config the shell holds now. With a call up it refuses
 /// (`call_in_progress`) and remembers to restart when the calls are over.
@@ -75,31 +70,5 @@ pub async fn restart_if_pending(app: &AppHandle) {
             error!(error = %e, "the phone did not restart with the saved settings");
             warn!("open the settings to correct them; the phone is stopped");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn status(states: &[CallState]) -> Status {
-        serde_json::from_value(serde_json::json!({
-            "version": "0", "accounts": [], "dnd": false,
-            "calls": states.iter().enumerate().map(|(i, s)| serde_json::json!({
-                "callId": format!("c-{i}"), "accountId": "a", "direction": "outgoing",
-                "remote": {"uri": "sip:1@h", "number": null, "displayName": null},
-                "state": s, "startedAt": "2026-11-21T10:00:00Z", "answeredAt": null,
-                "held": null, "muted": false, "codec": null
-            })).collect::<Vec<_>>()
-        }))
-        .unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    #[test]
-    fn only_calls_not_ended_block_a_restart() {
-        assert!(!calls_up(&status(&[])));
-        assert!(!calls_up(&status(&[CallState::Ended])));
-        assert!(calls_up(&status(&[CallState::Ended, CallState::Incoming])));
-        assert!(calls_up(&status(&[CallState::Active])));
     }
 }
