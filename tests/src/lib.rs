@@ -6,6 +6,7 @@ pub mod baresip;
 pub mod bridge;
 pub mod browser;
 pub mod desktop;
+pub mod desktop_app;
 pub mod http;
 pub mod kamailio;
 pub mod notifications;
