@@ -329,7 +329,7 @@ impl Phone {
             );
         }
         // A phone started right after (settings saved in the app) binds the same SIP port.
-        if !self.inner.agent.shutdown_and_wait(SOCKETS_CLOSE).await {
+        if !self.inner.agent.shutdown(SOCKETS_CLOSE).await {
             warn!("the SIP sockets did not close in time");
         }
     }

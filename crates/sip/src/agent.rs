@@ -266,14 +266,9 @@ impl UserAgent {
         self.calls.len()
     }
 
-    pub fn shutdown(&self) {
-        self.calls.clear();
-        self.transports.shutdown();
-    }
-
-    /// [`UserAgent::shutdown`], returning once the SIP sockets are closed (at most `within`;
-    /// `false` if they were not by then).
-    pub async fn shutdown_and_wait(&self, within: Duration) -> bool {
+    /// Drops every call and closes the transports, returning once the SIP sockets are closed
+    /// (at most `within`; `false` if they were not by then).
+    pub async fn shutdown(&self, within: Duration) -> bool {
         self.calls.clear();
         self.transports.shutdown_and_wait(within).await
     }
